@@ -1,0 +1,10 @@
+"""healthsite: a static site generator for health information.
+
+The pipeline runs one way, one module per stage:
+
+    config -> content (read) -> article (parse) -> graph (link) -> render -> write
+
+`pipeline.build_site` strings the stages together; `cli` and `server` call it.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,132 @@
+"""The command line: build, check, serve, new (content-format.md, section 7).
+
+Exit codes: 0 ok, 1 content errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .config import load_config
+from .pipeline import OutputRefused, build_site, publish
+from .problems import ERROR, WARNING, has_errors
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="healthsite", description="Build a static health information website from markdown.")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sub):
+        sub.add_argument("--config", default="config.yaml", help="the site's config file (default: config.yaml)")
+        return sub
+
+    build = with_config(commands.add_parser("build", help="build the site into the output folder"))
+    build.add_argument("--out", help="output folder (default: output_dir in config.yaml, or public/)")
+    build.add_argument("--drafts", action="store_true", help="include articles with `draft: true`")
+
+    check = with_config(commands.add_parser("check", help="check every file and list every problem; writes nothing"))
+    check.add_argument("--drafts", action="store_true", help="check drafts as if published")
+    check.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    check.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+
+    serve = with_config(commands.add_parser("serve", help="preview the site, rebuilding and reloading on every save"))
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--out", help="folder for the preview build (default: a temporary folder)")
+
+    new = with_config(commands.add_parser("new", help="start a new article from a template"))
+    new.add_argument("kind", choices=["condition", "cause", "treatment", "page"])
+    new.add_argument("title", help='the title, e.g. "Leg cramps"')
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in healthsite, not in the content
+        if os.environ.get("HEALTHSITE_DEBUG"):
+            raise
+        print(f"healthsite: internal error: {exc!r} (set HEALTHSITE_DEBUG=1 for details, and please report it)", file=sys.stderr)
+        return 70
+
+
+def _config(args):
+    path = Path(args.config)
+    if args.config != "config.yaml" and not path.exists():
+        print(f"healthsite: error: config file {path} not found", file=sys.stderr)
+        return None, None
+    return load_config(path)
+
+
+def cmd_build(args) -> int:
+    config, problems = _config(args)
+    if config is None:
+        return EXIT_USAGE
+    try:
+        build = publish(config, Path(args.out) if args.out else None, drafts=args.drafts, problems=problems)
+    except OutputRefused as exc:
+        print(f"healthsite: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in build.problems:
+        print(problem, file=sys.stderr)
+    if not build.written:
+        print(f"build failed: {_summary(build.problems)}; the published site was not changed", file=sys.stderr)
+        return EXIT_ERRORS
+    out = Path(args.out) if args.out else config.output_path
+    pages = sum(1 for o in build.outputs if o.path.endswith(".html"))
+    print(f"built {pages} pages into {out} in {build.seconds:.2f} s" + (f" ({_summary(build.problems)})" if build.problems else ""))
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    config, problems = _config(args)
+    if config is None:
+        return EXIT_USAGE
+    build = build_site(config, drafts=args.drafts, problems=problems)
+    failed = has_errors(build.problems) or (args.strict and bool(build.problems))
+    if args.format == "json":
+        print(json.dumps({"ok": not failed, "problems": [p.as_dict() for p in build.problems]}, indent=2))
+    else:
+        for problem in build.problems:
+            print(problem)
+        print(f"check: {_summary(build.problems) if build.problems else 'no problems'}", file=sys.stderr)
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from .server import serve
+
+    config, problems = _config(args)
+    if config is None:
+        return EXIT_USAGE
+    return serve(config, args.host, args.port, Path(args.out) if args.out else None)
+
+
+def cmd_new(args) -> int:
+    from .scaffold import new_file
+
+    config, _ = _config(args)
+    if config is None:
+        return EXIT_USAGE
+    return new_file(config, args.kind, args.title)
+
+
+def _summary(problems) -> str:
+    errors = sum(1 for p in problems if p.severity == ERROR)
+    warnings = sum(1 for p in problems if p.severity == WARNING)
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Markdown to safe HTML: one Markdown instance for the whole site, wiki links
+resolved from the site graph, raw HTML cleaned by an allow-list sanitiser."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from typing import Callable
+
+import markdown
+import nh3
+from markdown.inlinepatterns import InlineProcessor
+
+from .graph import WIKI_LINK, Entity, split_wiki_link
+
+ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) - {"center", "map", "area", "acronym", "strike", "tt"}) | {"section"}
+ALLOWED_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"id", "lang", "title", "class"},
+}
+EXTERNAL_LINK = re.compile(r'<a href="(?:https?:)?//')
+
+
+class _WikiLinks(InlineProcessor):
+    def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
+        super().__init__(WIKI_LINK.pattern)
+        self.links, self.url_for = links, url_for
+
+    def handleMatch(self, match, data):  # noqa: N802 (Markdown's API)
+        target, label = split_wiki_link(match[1])
+        entity = self.links.get(target)
+        element = etree.Element("a" if entity else "span")
+        element.text = label
+        if entity:
+            element.set("href", self.url_for(entity))
+        return element, match.start(0), match.end(0)
+
+
+class Markup:
+    """Converts markdown chunks; reuse one instance for the whole site."""
+
+    def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
+        self.md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
+        self.md.inlinePatterns.register(_WikiLinks(links, url_for), "wikilink", 175)
+
+    def html(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        raw = self.md.reset().convert(text)
+        clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None,
+                          clean_content_tags={"script", "style"})
+        return EXTERNAL_LINK.sub(lambda m: '<a rel="noopener noreferrer"' + m[0][2:], clean)

@@ -1,0 +1,101 @@
+"""The stages strung together: read -> parse -> link -> render -> (write).
+
+`build_site` is a function of the project's files: it returns every output
+file and every problem, and writes nothing. `publish` writes only a clean build.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .article import Article, parse_article
+from .config import Config
+from .content import read_content, walk_files
+from .graph import Site, build_graph
+from .problems import Problem, error, has_errors, sort_problems
+from .render import Output, Renderer, asset_urls
+from .write import refuse_output, site_files, url_clashes, write_site
+
+
+@dataclass
+class Build:
+    outputs: list[Output]
+    problems: list[Problem]
+    site: Site | None = None
+    seconds: float = 0.0
+    written: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for p in self.problems if p.severity == severity)
+
+
+def build_site(config: Config, drafts: bool = False, problems: list[Problem] = ()) -> Build:
+    """Everything but writing: the outputs and the problems of the whole site."""
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        timings[name] = time.perf_counter() - start - sum(timings.values())
+
+    problems = list(problems)
+    documents, found = read_content(config)
+    problems += found
+    static_files = read_static(config)
+    lap("read")
+    articles: list[Article] = []
+    for document in documents:
+        article, found = parse_article(document)
+        articles.append(article)
+        problems += found
+    lap("parse")
+    published = [a for a in articles if drafts or not a.document.meta.draft]
+    hidden = [a for a in articles if not (drafts or not a.document.meta.draft)]
+    site, found = build_graph(published, hidden)
+    problems += found
+    lap("link")
+    rendered = Renderer(config, site, asset_urls(config, static_files)).render_all()
+    problems += rendered.problems
+    outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
+    problems += url_clashes(outputs)
+    lap("render")
+    return Build(outputs, sort_problems(problems), site, time.perf_counter() - start, timings=timings)
+
+
+def read_static(config: Config) -> list[Output]:
+    folder = config.root / "static"
+    if not folder.is_dir():
+        return []
+    return [
+        Output(path.relative_to(config.root).as_posix(), path.read_bytes(), path.relative_to(config.root).as_posix())
+        for path in walk_files(folder)
+    ]
+
+
+class OutputRefused(Exception):
+    pass
+
+
+def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = ()) -> Build:
+    """Build and, only when there is no error, replace the output folder."""
+    out = out or config.output_path
+    reason = refuse_output(config, out)
+    if reason:
+        raise OutputRefused(f"refusing to write the site there: {reason}")
+    build = build_site(config, drafts, problems)
+    if build.ok:
+        start = time.perf_counter()
+        try:
+            write_site(build.outputs, out)
+            build.written = True
+        except OSError as exc:
+            build.problems.append(error(config.path, 0, f"could not write the site to {out}: {exc}"))
+        build.timings["write"] = time.perf_counter() - start
+        build.seconds += build.timings["write"]
+    return build

@@ -1,0 +1,134 @@
+"""Writing: sitemap, feed and robots.txt, then every file into a staging folder
+that replaces the published folder only when all of it was written.
+
+Like Pelican's writer, it refuses two files on one URL; unlike a plain `rm -rf`
+it never deletes a folder it did not create.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .config import Config
+from .problems import Problem, error
+from .render import Output, PageInfo
+
+MARKER = ".healthsite-output"  # written into every output folder we create
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def absolute(config: Config, path: str) -> str:
+    return config.site_origin + config.base_path + path
+
+
+def site_files(config: Config, pages: list[PageInfo]) -> list[Output]:
+    return [
+        Output("sitemap.xml", sitemap(config, pages), "config.yaml"),
+        Output("feed.xml", feed(config, pages), "config.yaml"),
+        Output("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {absolute(config, 'sitemap.xml')}\n".encode(), "config.yaml"),
+    ]
+
+
+def sitemap(config: Config, pages: list[PageInfo]) -> bytes:
+    urlset = ET.Element("urlset", xmlns=SITEMAP)
+    for page in sorted(pages, key=lambda p: p.path):
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = absolute(config, page.path)
+        if page.lastmod:
+            ET.SubElement(url, "lastmod").text = page.lastmod.isoformat()
+    return _xml(urlset)
+
+
+def feed(config: Config, pages: list[PageInfo]) -> bytes:
+    """An Atom feed of condition articles, the most recently reviewed first."""
+    articles = sorted((p for p in pages if p.kind == "condition"), key=lambda p: (p.lastmod or dt.date.min, p.path), reverse=True)
+    root = ET.Element("feed", xmlns=ATOM)
+    ET.SubElement(root, "title").text = config.title
+    ET.SubElement(root, "id").text = absolute(config, "")
+    ET.SubElement(root, "link", href=absolute(config, ""))
+    ET.SubElement(root, "link", rel="self", href=absolute(config, "feed.xml"))
+    ET.SubElement(root, "updated").text = _timestamp(articles[0].lastmod if articles else None)
+    ET.SubElement(ET.SubElement(root, "author"), "name").text = config.title
+    for page in articles:
+        entry = ET.SubElement(root, "entry")
+        ET.SubElement(entry, "title").text = page.title
+        ET.SubElement(entry, "id").text = absolute(config, page.path)
+        ET.SubElement(entry, "link", href=absolute(config, page.path))
+        ET.SubElement(entry, "updated").text = _timestamp(page.lastmod)
+        ET.SubElement(entry, "summary").text = page.summary
+    return _xml(root)
+
+
+def _timestamp(day: dt.date | None) -> str:
+    return f"{(day or dt.date(2000, 1, 1)).isoformat()}T00:00:00Z"
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def url_clashes(outputs: list[Output]) -> list[Problem]:
+    """Two sources that would write the same file: both are named, nothing is written."""
+    first: dict[str, Output] = {}
+    problems = []
+    for out in outputs:
+        key = out.path.lower()  # case-insensitive file systems would merge them too
+        if key in first:
+            other = first[key]
+            problems.append(error(out.source or other.source or "config.yaml", 0,
+                                  f"two pages would be written to /{out.path}: this one and {other.source or 'a built-in page'}"))
+        else:
+            first[key] = out
+    return problems
+
+
+def refuse_output(config: Config, out: Path) -> str | None:
+    """Why `out` must not be written to, or None when it is safe."""
+    out, root = out.resolve(), config.root.resolve()
+    if out == root or out in root.parents:
+        return f"{out} is the project folder or contains it"
+    for name in ("content", "templates", "static", ".git"):
+        folder = root / name
+        if out == folder or folder in out.parents:
+            return f"{out} is inside {name}/"
+    if out.exists() and not out.is_dir():
+        return f"{out} is a file"
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        return f"{out} is not empty and was not made by healthsite; choose an empty or new folder"
+    return None
+
+
+def write_site(outputs: list[Output], out: Path) -> None:
+    """Write everything into a sibling staging folder, then swap it in.
+
+    If anything fails the staging folder is removed and `out` is as it was.
+    """
+    out = out.resolve()
+    staging = out.parent / f".{out.name}.staging"
+    retired = out.parent / f".{out.name}.old"
+    for leftover in (staging, retired):  # from a build that was killed
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    try:
+        staging.mkdir(parents=True)
+        (staging / MARKER).write_text("This folder is written by healthsite build; it is replaced on every build.\n")
+        for item in outputs:
+            target = (staging / item.path).resolve()
+            if staging not in target.parents:  # never outside the output folder, whatever a path says
+                raise OSError(f"refusing to write outside the output folder: {item.path}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(item.data)
+        if out.exists():
+            out.rename(retired)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if retired.exists() and not out.exists():
+            retired.rename(out)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
