@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .article import PREVENTION, TREATMENTS, Article, Entry, Text
+from .article import PREVENTION, Article, Entry, Text
 from .problems import Problem, error, warning
 from .slugs import make_slug, number_variants
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from .article import ENTRY_KINDS, PREVENTION, SEE_A_DOCTOR, Article, Entry, Text
+from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text
 from .config import Config
 from .graph import Entity, Site
 from .markup import Markup
@@ -162,7 +163,8 @@ class Renderer:
     def _entry_page(self, entity: Entity):
         site = self.site
         conditions = {c.slug: c for c in site.related(entity, "conditions")}
-        descriptions = [
+        # Its own file's text where there is one, else each condition's words (content-format.md, section 4).
+        descriptions = [] if entity.article else [
             {"condition": conditions[m.condition], "html": self.html(m.entry.description)}
             for m in sorted(entity.mentions, key=lambda m: conditions[m.condition].title.lower())
         ]
@@ -240,12 +242,8 @@ def _prevention_anchor(article: Article) -> str:
 
 
 def _first_sentence(markdown_text: str, limit: int = 160) -> str:
-    import re
-
     plain = re.sub(r"\[\[([^\]|]+\|)?([^\]]+)\]\]", r"\2", markdown_text)
     plain = re.sub(r"[*_`#>\[\]]", "", plain).split("\n\n")[0].replace("\n", " ").strip()
     sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
-
-__all__ = ["Output", "PageInfo", "Rendered", "Renderer", "asset_urls", "az_groups", "ENTRY_KINDS"]

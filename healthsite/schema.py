@@ -73,8 +73,10 @@ def load_mapping(text: str, first_line: int = 1) -> Mapping:
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     parts = [exc.context, exc.problem]
     text = ", ".join(p for p in parts if p)
-    if "could not determine a constructor" in text:
-        return f"tag `{exc.problem.split('tag')[-1].strip()}` is not allowed (only plain YAML values are)"
+    tag = re.search(r"constructor for the tag '([^']+)'", text)
+    if tag:
+        name = tag[1].replace("tag:yaml.org,2002:", "!!")
+        return f"tag `{name}` is not allowed (only plain YAML values are)"
     return text or "syntax error"
 
 

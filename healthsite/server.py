@@ -1,0 +1,327 @@
+"""The preview server: build with drafts, serve the output folder, rebuild on
+every save and reload the browser; show the problems when a build fails.
+
+Built on livereload's browser protocol (its WebSocket handler and
+livereload.js) but not on its `Server`, whose traps we avoid:
+- it drops reloads within 3 s of the last one (we send every reload ourselves);
+- it rebuilds once per changed file (we debounce a burst into one rebuild);
+- it swallows exceptions from the build (ours become an error page);
+- it exposes an open /forcereload (we do not route it);
+- it polls the disk without pyinotify (we use watchdog's inotify observer).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import html
+import ipaddress
+import logging
+import mimetypes
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import livereload
+from livereload.handlers import LiveReloadHandler
+from tornado import ioloop, web
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .config import Config, load_config
+from .pipeline import Build, OutputRefused, publish
+from .problems import has_errors
+
+DEBOUNCE_SECONDS = 0.03  # a burst of saves (or a git checkout) within this gap is one rebuild
+WATCHED_FOLDERS = ("content", "templates", "static")
+LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
+
+
+class Preview:
+    """The state of the preview: where the site is built, and the last build's problems."""
+
+    def __init__(self, config_path: Path, host: str, port: int, out: Path):
+        self.config_path, self.host, self.port, self.out = config_path, host, port, out
+        self.problems: list = []
+        self.base_path = "/"
+
+    def config(self) -> tuple[Config, list]:
+        config, problems = load_config(self.config_path)
+        base = f"http://{self.host}:{self.port}{config.base_path}"
+        return dataclasses.replace(config, base_url=base, output_dir=str(self.out)), problems
+
+    def rebuild(self) -> Build:
+        """The one function the server calls to bring the preview up to date."""
+        config, problems = self.config()
+        self.base_path = config.base_path
+        build = publish(config, self.out, drafts=True, problems=problems)
+        self.problems = [] if build.written else list(build.problems)
+        return build
+
+
+def serve(config: Config, host: str, port: int, out: Path | None = None) -> int:
+    if not _is_loopback(host):
+        print(f"warning: serving on {host}: anyone who can reach this machine can see the preview, drafts included", file=sys.stderr)
+    temporary = out is None
+    out = Path(tempfile.mkdtemp(prefix="healthsite-preview-")) / "site" if temporary else out.resolve()
+    preview = Preview(config.root / config.path, host, port, out)
+    try:
+        first = preview.rebuild()
+    except OutputRefused as exc:
+        print(f"healthsite: error: {exc}", file=sys.stderr)
+        return 2
+    _report(first, "first build")
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    app = make_app(preview)
+    try:
+        server = app.listen(port, address=host)
+    except OSError as exc:
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
+        print(f"healthsite: error: {host}:{port} {reason}; try --port {port + 1}", file=sys.stderr)
+        return 2
+    except socket.gaierror as exc:
+        print(f"healthsite: error: cannot listen on host {host!r}: {exc}", file=sys.stderr)
+        return 2
+    watcher = Watcher(preview, ioloop.IOLoop.current())
+    watcher.start(config.root)
+    print(f"Serving the preview at http://{host}:{port}{preview.base_path} (Ctrl-C to stop)", flush=True)
+    try:
+        ioloop.IOLoop.current().start()
+    except KeyboardInterrupt:
+        print("\nstopped")
+    finally:
+        watcher.stop()
+        server.stop()
+        if temporary:
+            shutil.rmtree(out.parent, ignore_errors=True)
+    return 0
+
+
+class Watcher(FileSystemEventHandler):
+    """Collects changes from watchdog's thread and runs one rebuild per burst on the IO loop."""
+
+    def __init__(self, preview: Preview, loop: ioloop.IOLoop):
+        self.preview, self.loop = preview, loop
+        self.changed: set[str] = set()
+        self.timer = None
+        self.running = False
+        self.executor = ThreadPoolExecutor(max_workers=1)
+        self.observer = Observer()
+        self.root = Path(".")
+
+    def start(self, root: Path) -> None:
+        self.root = root.resolve()
+        for name in WATCHED_FOLDERS:
+            if (root / name).is_dir():
+                self.observer.schedule(self, str(root / name), recursive=True)
+        self.observer.schedule(self, str(root), recursive=False)  # config.yaml, and folders made later
+        self.observer.start()
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # watchdog's thread
+    def on_any_event(self, event) -> None:
+        if event.event_type not in ("created", "modified", "deleted", "moved"):
+            return
+        for path in filter(None, (event.src_path, getattr(event, "dest_path", ""))):
+            rel = self._relevant(path)
+            if rel:
+                self.loop.add_callback(self._note, rel)
+
+    def _relevant(self, path) -> str | None:
+        path = Path(path if isinstance(path, str) else path.decode())
+        try:
+            rel = path.resolve().relative_to(self.root)
+        except ValueError:
+            return None
+        name = rel.name
+        if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
+            return None  # editors' temporary files
+        if rel.parts[0] in WATCHED_FOLDERS or rel.as_posix() == "config.yaml":
+            return rel.as_posix()
+        return None
+
+    # IO loop
+    def _note(self, rel: str) -> None:
+        if rel in WATCHED_FOLDERS and (self.root / rel).is_dir():
+            self.observer.schedule(self, str(self.root / rel), recursive=True)  # a watched folder was created
+        self.changed.add(rel)
+        if self.timer:
+            self.loop.remove_timeout(self.timer)
+        self.timer = self.loop.call_later(DEBOUNCE_SECONDS, self._rebuild)
+
+    def _rebuild(self) -> None:
+        self.timer = None
+        if self.running:
+            return  # picked up when the running build ends
+        self.running = True
+        changed, self.changed = sorted(self.changed), set()
+        started = time.perf_counter()
+        future = self.executor.submit(self._safe_rebuild)
+        future.add_done_callback(lambda f: self.loop.add_callback(self._done, f, changed, started))
+
+    def _safe_rebuild(self):
+        try:
+            return self.preview.rebuild()
+        except Exception as exc:  # never let the server die on a build
+            from .problems import error
+
+            self.preview.problems = [error("(preview)", 0, f"internal error while building: {exc!r}")]
+            return None
+
+    def _done(self, future, changed: list[str], started: float) -> None:
+        self.running = False
+        build = future.result()
+        what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        _report(build, f"{what} changed", time.perf_counter() - started)
+        reload_browsers()
+        if self.changed and not self.timer:
+            self._rebuild()
+
+
+def reload_browsers() -> None:
+    message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+    for waiter in list(LiveReloadHandler.waiters):
+        try:
+            waiter.write_message(message)
+        except Exception:
+            LiveReloadHandler.waiters.discard(waiter)
+
+
+def _report(build: Build | None, what: str, seconds: float | None = None) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    if build is None:
+        print(f"[{stamp}] {what}: internal error, see the browser", flush=True)
+        return
+    for problem in build.problems:
+        print(problem, flush=True)
+    took = seconds if seconds is not None else build.seconds
+    if build.written:
+        print(f"[{stamp}] {what}: rebuilt in {took * 1000:.0f} ms", flush=True)
+    else:
+        errors = sum(1 for p in build.problems if p.severity == "error")
+        print(f"[{stamp}] {what}: build failed with {errors} error(s); still serving the last good site", flush=True)
+
+
+# --- HTTP
+
+
+class PageHandler(web.RequestHandler):
+    """Serves files from the output folder only; anything else is a 404."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def get(self, _path: str = "") -> None:
+        raw = urlsplit(self.request.uri).path
+        path = unquote(raw)
+        base = self.preview.base_path
+        if not path.startswith(base):
+            if path == "/" and base != "/":
+                return self.redirect(base)
+            return self._not_found()
+        rel = path[len(base):]
+        parts = [p for p in rel.split("/") if p]
+        if any(p in ("..", ".") or "\\" in p or "\0" in p or p.startswith(".") for p in parts):
+            return self._not_found()
+        out = self.preview.out.resolve()
+        target = out.joinpath(*parts) if parts else out
+        if target.is_dir():
+            if not raw.endswith("/"):
+                return self.redirect(raw + "/")
+            target = target / "index.html"
+        if not target.resolve().is_relative_to(out) or not target.is_file():
+            return self._not_found()
+        if target.suffix == ".html" and has_errors(self.preview.problems):
+            return self._error_page()
+        self._send(target, 200)
+
+    def _not_found(self) -> None:
+        page = self.preview.out / "404.html"
+        if page.is_file():
+            return self._send(page, 404)
+        self.set_status(404)
+        self.finish("Not found")
+
+    def _send(self, path: Path, status: int) -> None:
+        data = path.read_bytes()
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = data.replace(b"</body>", live_script(self.preview).encode() + b"</body>", 1)
+        if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
+            kind += "; charset=utf-8"
+        self.set_status(status)
+        self.set_header("Content-Type", kind)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
+
+    def _error_page(self) -> None:
+        self.set_status(500)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(error_page(self.preview))
+
+
+def live_script(preview: Preview) -> str:
+    return f'<script src="/livereload.js?port={preview.port}"></script>'
+
+
+def error_page(preview: Preview) -> str:
+    items = "\n".join(
+        f'<li class="{p.severity}"><code>{html.escape(p.path)}:{p.line}</code>: '
+        f"<strong>{p.severity}</strong>: {html.escape(p.message)}</li>"
+        for p in preview.problems
+    )
+    errors = sum(1 for p in preview.problems if p.severity == "error")
+    return f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed: {errors} error(s) | preview</title>
+<style>
+body {{ font: 1.125rem/1.5 system-ui, sans-serif; margin: 0; background: #fff; color: #1a1a1a; }}
+main {{ max-width: 60rem; margin: 0 auto; padding: 1.5rem; }}
+h1 {{ color: #a4000f; }} li {{ margin: .5rem 0; }} code {{ background: #f3f2f1; padding: 0 .25rem; }}
+li.warning strong {{ color: #6b4c00; }} li.error strong {{ color: #a4000f; }}
+</style></head>
+<body><main>
+<h1>The preview could not be rebuilt</h1>
+<p>Fix the {errors} error(s) below and save: this page reloads by itself. The published site is not affected.</p>
+<ul>
+{items}
+</ul>
+</main>
+{live_script(preview)}
+</body></html>
+"""
+
+
+class LiveReloadJS(web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.finish(LIVERELOAD_JS.read_bytes())
+
+
+def make_app(preview: Preview) -> web.Application:
+    return web.Application([
+        (r"/livereload", LiveReloadHandler),
+        (r"/livereload\.js", LiveReloadJS),
+        (r"/(.*)", PageHandler, {"preview": preview}),
+    ])
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+

@@ -1,0 +1,113 @@
+"""The site graph: one entity per slug, wiki links, relations both ways."""
+
+from healthsite.article import Text, parse_article
+from healthsite.content import parse_front_matter
+from healthsite.graph import build_graph, find_wiki_links, split_wiki_link
+
+
+def article(path: str, text: str):
+    folder, name = path.split("/")
+    kind = {"conditions": "condition", "causes": "cause", "treatments": "treatment", "pages": "page"}[folder]
+    document, problems = parse_front_matter(text, f"content/{path}", kind, name.removesuffix(".md"))
+    assert document, problems
+    return parse_article(document)[0]
+
+
+def condition(slug, body, extra=""):
+    return article(f"conditions/{slug}.md", f"---\ntitle: {slug.replace('-', ' ').capitalize()}\nsummary: S.\nreviewed: 2026-01-01\n{extra}---\n{body}")
+
+
+SPASMS = condition("muscle-spasms", (
+    "Overview with [[dehydration]].\n\n"
+    "## Preventing spasms\n\nStay [[dehydration|hydrated]].\n\n"
+    "## Causes\n\n1. Dehydration: dry.\n2. Medications: some.\n3. Electrolyte imbalances: low salts.\n\n"
+    "## Treatment\n\n1- Medications: relaxants.\n2- Hydration: for [[electrolyte imbalance]].\n"
+))
+CRAMPS = condition("leg-cramps", "## Triggers\n\n- **Dehydration**: too.\n\n## Relief\n\n- Hydration: drink.\n", "aliases: [night cramps]\n")
+
+
+def graph(*articles):
+    return build_graph(list(articles))
+
+
+def test_one_entity_per_slug_across_conditions():
+    site, problems = graph(SPASMS, CRAMPS)
+    assert problems == []
+    dehydration = site.entities[("cause", "dehydration")]
+    assert [m.condition for m in dehydration.mentions] == ["muscle-spasms", "leg-cramps"]
+    assert [c.slug for c in site.related(dehydration, "conditions")] == ["leg-cramps", "muscle-spasms"]
+
+
+def test_cause_and_treatment_with_one_slug_are_two_pages():
+    site, _ = graph(SPASMS)
+    assert site.entities[("cause", "medications")].path == "causes/medications/"
+    assert site.entities[("treatment", "medications")].path == "treatments/medications/"
+
+
+def test_relations_are_shown_both_ways():
+    site, _ = graph(SPASMS, CRAMPS)
+    spasms = site.entities[("condition", "muscle-spasms")]
+    assert [e.slug for e in site.related(spasms, "causes")] == ["dehydration", "medications", "electrolyte-imbalances"]
+    hydration = site.entities[("treatment", "hydration")]
+    assert [e.slug for e in site.related(hydration, "causes")] == ["electrolyte-imbalances"]
+    assert [e.slug for e in site.related(site.entities[("cause", "electrolyte-imbalances")], "treatments")] == ["hydration"]
+    # prevention -> cause: only from a link inside a prevention section
+    assert [e.slug for e in site.related(site.entities[("cause", "dehydration")], "prevention")] == ["muscle-spasms"]
+    assert site.related(site.entities[("cause", "medications")], "prevention") == []
+
+
+def test_relations_never_come_from_plain_words():
+    site, _ = graph(condition("x", "## Treatment\n\n1. Hydration: helps with dehydration.\n\n## Causes\n\n1. Dehydration: dry.\n"))
+    assert site.related(site.entities[("treatment", "hydration")], "causes") == []
+
+
+def resolve(site, target):
+    return site.links.get(target)
+
+
+def test_links_resolve_by_slug_title_alias_case_and_number():
+    cramps = condition("leg-cramps", "[[Night Cramps]] [[leg-cramps]] [[LEG CRAMP]] [[electrolyte imbalance]] [[cause:medication]]", "aliases: [night cramps]\n")
+    site, problems = graph(SPASMS, cramps)
+    assert problems == []
+    for target in ("Night Cramps", "leg-cramps", "LEG CRAMP"):
+        assert resolve(site, target).slug == "leg-cramps"
+    assert resolve(site, "electrolyte imbalance").slug == "electrolyte-imbalances"
+    assert resolve(site, "cause:medication").path == "causes/medications/"
+
+
+def test_ambiguous_link_lists_candidates():
+    site, problems = graph(condition("x", "Take [[medications]].\n\n## Causes\n\n1. Medications: a.\n\n## Treatment\n\n1. Medications: b.\n"))
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.line == 6 and problem.severity == "error"
+    assert "ambiguous" in problem.message
+    assert "[[cause:medications]]" in problem.message and "[[treatment:medications]]" in problem.message
+
+
+def test_unknown_link_suggests_near_names():
+    site, problems = graph(SPASMS, condition("x", "Line one.\n\nSee [[dehydraton]] and [[zzz qqq]].\n"))
+    messages = [(p.path, p.line, p.message) for p in problems]
+    assert messages[0][:2] == ("content/conditions/x.md", 8)
+    assert "unknown link [[dehydraton]]" in messages[0][2] and "did you mean [[dehydration]]" in messages[0][2]
+    assert "did you mean" not in messages[1][2]
+
+
+def test_link_to_a_draft_says_so():
+    draft = condition("secret", "x", "draft: true\n")
+    site, problems = build_graph([condition("x", "[[secret]]")], [draft])
+    assert "points to a draft (content/conditions/secret.md)" in problems[0].message
+
+
+def test_front_matter_relations_and_unknown_slugs():
+    cause = article("causes/dehydration.md", "---\ntitle: Dehydration\ntreatments: [hydration, nonesuch]\n---\nText.\n")
+    site, problems = graph(SPASMS, CRAMPS, cause)
+    assert [e.slug for e in site.related(site.entities[("treatment", "hydration")], "causes")] == ["dehydration", "electrolyte-imbalances"]
+    assert len(problems) == 1 and problems[0].line == 3 and "unknown treatment `nonesuch`" in problems[0].message
+    assert site.entities[("cause", "dehydration")].article is cause  # the file and the entries are one entity
+
+
+def test_wiki_links_skip_code_and_keep_lines():
+    text = Text("a [[one]]\n`[[not-this]]`\n```\n[[nor-this]]\n```\n[[two|Label]] [[cause:three]]", 10)
+    assert [(link.line, link.target, link.label) for link in find_wiki_links(text)] == [
+        (10, "one", "one"), (15, "two", "Label"), (15, "cause:three", "three")]
+    assert split_wiki_link(" treatment:x | see x ") == ("treatment:x", "see x")

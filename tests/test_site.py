@@ -1,0 +1,221 @@
+"""Whole-site tests on fixture sites: the good one in every entry form, and one
+broken site per kind of mistake, each built by the real command line."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from conftest import FIXTURES, make_project, run_cli, snapshot
+
+BROKEN = sorted(p.name for p in (FIXTURES / "broken").iterdir() if p.is_dir())
+
+
+class PageParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids, self.text, self.headings = [], set(), [], []
+        self._heading = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for name in ("href", "src"):
+            if attrs.get(name):
+                self.links.append(attrs[name])
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading = [tag, ""]
+
+    def handle_endtag(self, tag):
+        if self._heading and tag == self._heading[0]:
+            self.headings.append((self._heading[0], self._heading[1].strip()))
+            self._heading = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._heading:
+            self._heading[1] += data
+
+
+def parse_page(path: Path) -> PageParser:
+    parser = PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def internal_links(out: Path, base: str = "/"):
+    """(page, link) for every root-relative link in every page of the output."""
+    for page in sorted(out.rglob("*.html")):
+        for link in parse_page(page).links:
+            if not urlsplit(link).scheme and not link.startswith("//"):
+                yield page, link
+
+
+def resolve(out: Path, link: str, base: str = "/") -> tuple[Path | None, str]:
+    url, fragment = urldefrag(link)
+    path = urlsplit(url).path
+    assert path.startswith(base), f"{link} is not under the base path {base}"
+    target = out / path[len(base):]
+    if path.endswith("/"):
+        target = target / "index.html"
+    return (target if target.is_file() else None), fragment
+
+
+def assert_all_links_resolve(out: Path, base: str = "/") -> int:
+    count = 0
+    for page, link in internal_links(out, base):
+        if link.startswith("#"):
+            target, fragment = page, link[1:]
+        else:
+            target, fragment = resolve(out, link, base)
+        assert target, f"{page.relative_to(out)} links to {link}, which does not exist"
+        if fragment:
+            assert fragment in parse_page(target).ids, f"{page.relative_to(out)} links to #{fragment}, missing in {target}"
+        count += 1
+    return count
+
+
+@pytest.fixture
+def built(good_site) -> Path:
+    result = run_cli("build", cwd=good_site)
+    assert result.returncode == 0, result.stderr
+    return good_site / "public"
+
+
+def test_seed_condition_lists_its_nine_causes_and_six_treatments(project):
+    assert run_cli("build", cwd=project).returncode == 0
+    page = project / "public/conditions/muscle-spasms/index.html"
+    html = page.read_text()
+    causes = ["Dehydration", "Electrolyte imbalances", "Muscle fatigue", "Nerve damage", "Medications",
+              "Medical conditions", "Poor posture", "Stress", "Aging"]
+    treatments = ["Stretching and massaging", "Heat or cold therapy", "Medications",
+                  "Hydration and electrolyte replacement", "Physical therapy", "Botulinum toxin injections"]
+    entries = re.findall(r'<h3 class="entry-name"><a href="(/(causes|treatments)/[a-z-]+/)">([^<]+)</a>', html)
+    assert [name for _, kind, name in entries if kind == "causes"] == causes
+    assert [name for _, kind, name in entries if kind == "treatments"] == treatments
+    for href, _, name in entries:
+        target = project / "public" / href.strip("/") / "index.html"
+        assert target.is_file() and f"<h1>{name}</h1>" in target.read_text()
+    for fragment in ("Post a Comment", "Previous Post", "Muscle Spasms - Causes &amp; Treatment"):
+        assert fragment not in html
+
+
+def test_every_internal_link_resolves(built):
+    assert assert_all_links_resolve(built) > 100
+
+
+def test_every_page_has_lang_title_description_and_one_h1(built):
+    for page in built.rglob("*.html"):
+        html = page.read_text()
+        assert re.search(r'<html lang="en-GB">', html), page
+        assert re.search(r"<title>[^<]+</title>", html), page
+        assert re.search(r'<meta name="description" content="[^"]+">', html), page
+        assert len(parse_page(page).headings and [h for h in parse_page(page).headings if h[0] == "h1"]) == 1, page
+
+
+def test_required_urls_exist(built):
+    for rel in ("index.html", "causes/index.html", "treatments/index.html", "conditions/index.html", "404.html",
+                "sitemap.xml", "feed.xml", "robots.txt", "about/index.html", "medical-disclaimer/index.html",
+                "conditions/leg-cramps/index.html", "causes/night-time-posture/index.html", "treatments/massage-chairs/index.html"):
+        assert (built / rel).is_file(), rel
+
+
+def test_new_articles_merge_into_shared_cause_and_treatment_pages(built):
+    dehydration = (built / "causes/dehydration/index.html").read_text()
+    # a cause with its own file shows the file's text ...
+    assert "This is the cause's own page text (fixture)." in dehydration
+    assert "Not drinking enough fluid (fixture text)." not in dehydration
+    for slug in ("leg-cramps", "muscle-spasms"):
+        assert f'href="/conditions/{slug}/"' in dehydration
+    # ... one without shows each condition's description under the condition's name
+    fatigue = (built / "causes/muscle-fatigue/index.html").read_text()
+    assert re.search(r"Leg cramps</a></h3>\s*<p>Overusing the leg muscles \(fixture text\).</p>", fatigue)
+    assert re.search(r"Muscle spasms</a></h3>\s*<p>Overuse or exhaustion of muscles", fatigue)
+    heat = (built / "treatments/heat-or-cold-therapy/index.html").read_text()
+    for slug in ("leg-cramps", "muscle-spasms", "back-spasms"):
+        assert f'href="/conditions/{slug}/"' in heat
+
+
+def test_entries_of_every_form_are_found(built):
+    cramps = (built / "conditions/leg-cramps/index.html").read_text()
+    names = re.findall(r'<h3 class="entry-name"><a href="[^"]+">([^<]+)</a>', cramps)
+    assert names == ["Dehydration", "Muscle fatigue", "Night-time posture", "Nerve damage",
+                     "Stretching and massaging", "Heat or cold therapy"]
+    assert "<li>a nested point</li>" in cramps and "A second paragraph about nerve damage." in cramps
+    assert "The description goes on here." in cramps
+    back = (built / "conditions/back-spasms/index.html").read_text()
+    assert re.findall(r'<h3 class="entry-name"><a href="[^"]+">([^<]+)</a>', back) == [
+        "Poor posture", "Stress", "Physical therapy", "Heat or cold therapy", "Massage chairs"]
+    assert "A deeper heading stays in the description" in back
+
+
+def test_relations_from_links_and_front_matter(built):
+    posture = (built / "causes/poor-posture/index.html").read_text()
+    assert 'href="/treatments/massage-chairs/"' in posture  # treatment description links to the cause
+    assert 'href="/conditions/back-spasms/#everyday-habits"' in posture  # forced prevention section
+    fatigue = (built / "causes/muscle-fatigue/index.html").read_text()
+    assert 'href="/treatments/physical-therapy/"' in fatigue  # `causes:` in the treatment's front matter
+    hydration = (built / "treatments/hydration-and-electrolyte-replacement/index.html").read_text()
+    assert 'href="/causes/dehydration/"' in hydration
+
+
+def test_drafts_only_with_the_flag(good_site):
+    assert run_cli("build", cwd=good_site).returncode == 0
+    assert not (good_site / "public/conditions/hidden-draft").exists()
+    assert run_cli("build", "--drafts", cwd=good_site).returncode == 0
+    assert (good_site / "public/conditions/hidden-draft/index.html").is_file()
+
+
+def test_two_builds_are_byte_identical(good_site, tmp_path):
+    assert run_cli("build", "--out", str(tmp_path / "a"), cwd=good_site).returncode == 0
+    assert run_cli("build", "--out", str(tmp_path / "b"), cwd=good_site).returncode == 0
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_base_path_is_honoured(good_site):
+    config = good_site / "config.yaml"
+    config.write_text(config.read_text().replace("base_url: http://127.0.0.1:8000/", "base_url: https://example.org/health/"))
+    assert run_cli("build", cwd=good_site).returncode == 0
+    out = good_site / "public"
+    assert assert_all_links_resolve(out, base="/health/") > 100
+    assert 'href="/health/causes/dehydration/"' in (out / "conditions/leg-cramps/index.html").read_text()
+    assert "<loc>https://example.org/health/conditions/leg-cramps/</loc>" in (out / "sitemap.xml").read_text()
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_site_fails_with_path_and_line_and_keeps_output(case, tmp_path):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    assert run_cli("build", cwd=site).returncode == 0
+    before = snapshot(site / "public")
+    make_project(site, FIXTURES / "broken" / case)
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for expected in (FIXTURES / "broken" / case / "expected.txt").read_text().splitlines():
+        assert expected in result.stderr, f"expected {expected!r} in:\n{result.stderr}"
+    assert snapshot(site / "public") == before
+    assert not list(site.glob(".public*")), "staging folder left behind"
+    assert not (site / "PWNED").exists()
+    check = run_cli("check", cwd=site)
+    assert check.returncode == 1 and expected in check.stdout
+
+
+def test_all_problems_are_listed_in_one_run_sorted(tmp_path):
+    overlays = [FIXTURES / "broken" / case for case in ("bad-file-name", "template-syntax", "unknown-slug")]
+    site = make_project(tmp_path / "site", FIXTURES / "good", *overlays, {"content/pages/x.md": "---\ntitle: X\n---\n[[nowhere]]\n"})
+    result = run_cli("check", cwd=site)
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert len(errors) == 4, result.stdout
+    assert errors == sorted(errors, key=lambda line: (line.split(":")[0], int(line.split(":")[1])))
+
+
+def test_unknown_key_is_a_warning_and_the_build_succeeds(good_site):
+    article = good_site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text().replace("reviewer:", "reviwed: 2026-01-01\nreviewer:"))
+    result = run_cli("build", cwd=good_site)
+    assert result.returncode == 0
+    assert "content/conditions/leg-cramps.md:5: warning: unknown front matter key `reviwed` (did you mean `reviewed`?)" in result.stderr

@@ -1,0 +1,73 @@
+"""Writing: staging and swap, refusal of foreign folders, clashes, feed and sitemap."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from healthsite.config import Config
+from healthsite.render import Output, PageInfo
+from healthsite.write import MARKER, feed, refuse_output, sitemap, url_clashes, write_site
+
+
+def test_write_swaps_in_a_complete_folder(tmp_path):
+    out = tmp_path / "public"
+    write_site([Output("a/index.html", b"one", "x")], out)
+    write_site([Output("b/index.html", b"two", "x")], out)
+    assert (out / "b/index.html").read_bytes() == b"two"
+    assert not (out / "a").exists() and (out / MARKER).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+def test_a_failed_write_leaves_the_old_folder(tmp_path):
+    out = tmp_path / "public"
+    write_site([Output("index.html", b"old", "x")], out)
+    with pytest.raises(OSError):
+        write_site([Output("index.html", b"new", "x"), Output("../../escape.html", b"bad", "x")], out)
+    assert (out / "index.html").read_bytes() == b"old"
+    assert not (tmp_path / "escape.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+def test_refuse_output(tmp_path):
+    config = Config(root=tmp_path)
+    (tmp_path / "content").mkdir()
+    assert refuse_output(config, tmp_path)
+    assert refuse_output(config, tmp_path.parent)
+    assert refuse_output(config, tmp_path / "content" / "x")
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos/cat.jpg").write_bytes(b"x")
+    assert "not empty" in refuse_output(config, tmp_path / "photos")
+    (tmp_path / "photos/cat.jpg").unlink()
+    assert refuse_output(config, tmp_path / "photos") is None  # empty is fine
+    assert refuse_output(config, tmp_path / "new") is None
+
+
+def test_url_clashes_name_both_sources():
+    problems = url_clashes([Output("causes/index.html", b"", ""), Output("Causes/index.html", b"", "content/pages/causes.md")])
+    assert len(problems) == 1 and problems[0].path == "content/pages/causes.md"
+
+
+PAGES = [
+    PageInfo("", "home", "Home", "", None),
+    PageInfo("conditions/a/", "condition", "A <&> B", "Sum", dt.date(2025, 1, 1)),
+    PageInfo("conditions/b/", "condition", "B", "Sum", dt.date(2026, 1, 1)),
+]
+
+
+def test_sitemap_has_absolute_urls_and_lastmod():
+    root = ET.fromstring(sitemap(Config(base_url="https://example.org/health/"), PAGES))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)]
+    assert locs == ["https://example.org/health/", "https://example.org/health/conditions/a/", "https://example.org/health/conditions/b/"]
+    assert root.findall("s:url", ns)[1].findtext("s:lastmod", namespaces=ns) == "2025-01-01"
+
+
+def test_feed_is_atom_newest_review_first_and_escaped():
+    data = feed(Config(), PAGES)
+    root = ET.fromstring(data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
+    assert titles == ["B", "A <&> B"]
+    assert root.findtext("a:updated", namespaces=ns) == "2026-01-01T00:00:00Z"
+    assert b"A &lt;&amp;&gt; B" in data
