@@ -23,6 +23,7 @@ WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 KIND_PREFIX = re.compile(r"^\s*(condition|cause|treatment|page)s?\s*:\s*(.+)$", re.I)
 INLINE_CODE = re.compile(r"`+[^`]*`+")
 FENCE = re.compile(r"^\s*(```|~~~)")
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 Key = tuple[str, str]  # (kind, slug)
 
@@ -194,7 +195,8 @@ def _sorted(relations, entities) -> dict[tuple[Key, str], list[Key]]:
 def find_wiki_links(text: Text) -> list[WikiLink]:
     """`[[target]]` and `[[target|label]]` outside code, with their line numbers."""
     links, fenced = [], False
-    for offset, line in enumerate(text.markdown.split("\n")):
+    visible = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), text.markdown)  # keeps line numbers
+    for offset, line in enumerate(visible.split("\n")):
         if FENCE.match(line):
             fenced = not fenced
             continue

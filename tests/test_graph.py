@@ -111,3 +111,8 @@ def test_wiki_links_skip_code_and_keep_lines():
     assert [(link.line, link.target, link.label) for link in find_wiki_links(text)] == [
         (10, "one", "one"), (15, "two", "Label"), (15, "cause:three", "three")]
     assert split_wiki_link(" treatment:x | see x ") == ("treatment:x", "see x")
+
+
+def test_links_inside_html_comments_are_ignored():
+    text = Text("<!-- a hint with [[nowhere]]\nstill [[hidden]] -->\nvisible [[here]]", 1)
+    assert [(link.line, link.target) for link in find_wiki_links(text)] == [(3, "here")]
