@@ -23,6 +23,7 @@ check: install
 	$(PY) build.py check
 
 test: install
+	bash scripts/install-test-tools.sh
 	$(PY) -m pytest
 
 benchmark: install

@@ -1,0 +1,179 @@
+"""The reader's site in a real browser (Debian's chromium via Playwright):
+clean loads with no request to another host, axe-core in light and dark,
+the Nu HTML Checker, no horizontal scrolling, the skip link, print styles."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from browser import ARTIFACTS, launch, serve_folder
+from conftest import FIXTURES, REPO, make_project, run_cli
+from playwright.sync_api import sync_playwright
+
+PAGE_TYPES = {
+    "home": "/",
+    "condition": "/conditions/muscle-spasms/",
+    "condition-urgent": "/conditions/leg-cramps/",
+    "cause": "/causes/dehydration/",
+    "cause-described": "/causes/muscle-fatigue/",
+    "treatment": "/treatments/physical-therapy/",
+    "page": "/medical-disclaimer/",
+    "causes-index": "/causes/",
+    "treatments-index": "/treatments/",
+    "conditions-index": "/conditions/",
+    "404": "/404.html",
+}
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    folder = make_project(tmp_path_factory.mktemp("browser") / "site", FIXTURES / "good")
+    result = run_cli("build", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "public"
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    with serve_folder(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def all_pages(site: Path) -> list[str]:
+    return ["/" + p.relative_to(site).as_posix().removesuffix("index.html") for p in sorted(site.rglob("*.html"))]
+
+
+def test_every_page_loads_with_no_error_and_no_other_host(site, base_url, browser):
+    host = urlsplit(base_url).netloc
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    # A request the browser itself aborts by moving on (a favicon) is not the site's failure; any other is.
+    page.on("requestfailed", lambda req: req.failure != "net::ERR_ABORTED" and problems.append(f"failed: {req.url}"))
+    page.on("response", lambda res: res.status >= 400 and problems.append(f"{res.status}: {res.url}"))
+    page.on("request", lambda req: urlsplit(req.url).netloc != host and problems.append(f"other host: {req.url}"))
+    paths = all_pages(site)
+    assert len(paths) > 25
+    for path in paths:
+        response = page.goto(base_url + path, wait_until="load")
+        assert response.status == 200, path
+        assert page.title(), path
+    page.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_wcag_violations(base_url, browser, scheme):
+    page = browser.new_page(color_scheme=scheme)
+    axe = Axe()
+    found = {}
+    for name, path in PAGE_TYPES.items():
+        page.goto(base_url + path)
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+        violations = results.response["violations"]
+        if violations:
+            found[name] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+        assert results.response["testEngine"]["name"] == "axe-core"
+    page.close()
+    assert found == {}
+
+
+def test_axe_would_catch_a_violation(browser):
+    page = browser.new_page()
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="data:,"></main></html>')
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert "image-alt" in [v["id"] for v in results.response["violations"]]
+    page.close()
+
+
+def run_vnu(files: list[str]) -> list[dict]:
+    vnu = REPO / "node_modules/vnu-jar/build/dist/vnu.jar"
+    assert vnu.is_file(), "vnu-jar is not installed: run `make test`"
+    result = subprocess.run(["java", "-jar", str(vnu), "--errors-only", "--format", "json", *files],
+                            capture_output=True, text=True, timeout=300)
+    return [m for m in json.loads(result.stderr or result.stdout)["messages"] if m["type"] == "error"]
+
+
+def test_nu_html_checker_reports_no_errors(site, tmp_path):
+    broken = tmp_path / "broken.html"  # proves the checker runs and can fail
+    broken.write_text("<!doctype html><html lang=en><title>x</title><p><div></span>")
+    files = [str(p) for p in sorted(site.rglob("*.html"))]
+    assert len(files) > 25
+    errors = run_vnu(files + [str(broken)])
+    assert [m for m in errors if m["url"].endswith("broken.html")]
+    assert [f"{m['url']}: {m['message']}" for m in errors if not m["url"].endswith("broken.html")] == []
+
+
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+def test_no_horizontal_scrolling_and_screenshots(base_url, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for name, path in PAGE_TYPES.items():
+        page.goto(base_url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+        if width in (375, 1280):
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    page.close()
+
+
+def test_first_tab_is_the_skip_link_and_it_moves_focus_to_main(base_url, browser):
+    page = browser.new_page()
+    for path in (PAGE_TYPES["condition"], PAGE_TYPES["home"]):
+        page.goto(base_url + path)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0  # visible when focused
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+    page.close()
+
+
+def test_focus_is_visible(base_url, browser):
+    page = browser.new_page()
+    page.goto(base_url + PAGE_TYPES["condition"])
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the site name
+    style = page.evaluate("(() => { const s = getComputedStyle(document.activeElement); return [s.backgroundColor, s.boxShadow]; })()")
+    assert style[0] == "rgb(255, 235, 59)" and style[1] != "none"
+    page.close()
+
+
+def test_print_hides_navigation_and_prints_external_urls(base_url, browser):
+    page = browser.new_page()
+    page.goto(base_url + PAGE_TYPES["condition-urgent"])
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('.site-nav')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('.review-box')).display") != "none"
+    after = page.evaluate("getComputedStyle(document.querySelector('.sources a'), '::after').content")
+    assert "https://example.org/leg-cramps" in after
+    page.close()
+
+
+def test_urgent_see_a_doctor_section_stands_out(base_url, browser):
+    page = browser.new_page()
+    page.goto(base_url + PAGE_TYPES["condition-urgent"])
+    heading = page.locator(".callout-urgent h2")
+    assert "Urgent advice" in heading.inner_text()
+    assert heading.evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(213, 40, 27)"
+    page.goto(base_url + PAGE_TYPES["condition"])
+    assert page.locator(".callout-doctor").count() == 1
+    page.close()
