@@ -8,6 +8,7 @@ with the template's file and line like any other problem.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import traceback
@@ -61,16 +62,9 @@ class Renderer:
     def __init__(self, config: Config, site: Site, assets: dict[str, str]):
         self.config, self.site, self.assets = config, site, assets
         self.templates_dir = config.root / "templates"
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.templates_dir),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.globals.update(site=config, url=self.url, asset=self.asset, today=None)
-        self.env.filters["date"] = lambda day: f"{day.day} {day:%B %Y}" if day else ""
+        self.env = template_environment(self.templates_dir)
+        # Builds run one at a time, so the shared environment's globals belong to this build.
+        self.env.globals.update(site=config, url=self.url, asset=self.asset)
         self.markup = Markup(site.links, self.url)
         self._html: dict[str, str] = {}
 
@@ -222,6 +216,23 @@ class Renderer:
         if filename and Path(filename).is_absolute():
             return Path(filename).resolve().relative_to(self.config.root).as_posix()
         return f"templates/{filename or fallback}"
+
+
+@functools.lru_cache(maxsize=8)
+def template_environment(templates_dir: Path) -> jinja2.Environment:
+    """One environment per templates folder, kept across rebuilds: Jinja recompiles
+    only the templates whose files changed, so a preview rebuild skips compiling."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+    )
+    env.filters["date"] = lambda day: f"{day.day} {day:%B %Y}" if day else ""
+    return env
 
 
 def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:

@@ -130,6 +130,8 @@ class Watcher(FileSystemEventHandler):
     def on_any_event(self, event) -> None:
         if event.event_type not in ("created", "modified", "deleted", "moved"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file inside changed: that file's own event says which
         for path in filter(None, (event.src_path, getattr(event, "dest_path", ""))):
             rel = self._relevant(path)
             if rel:
@@ -241,7 +243,8 @@ class PageHandler(web.RequestHandler):
             return self._not_found()
         if target.suffix == ".html" and has_errors(self.preview.problems):
             return self._error_page()
-        self._send(target, 200)
+        # A `?v=<hash>` asset never changes under that URL: let the browser keep it across reloads.
+        self._send(target, 200, immutable="v=" in (self.request.query or ""))
 
     def _not_found(self) -> None:
         page = self.preview.out / "404.html"
@@ -250,7 +253,7 @@ class PageHandler(web.RequestHandler):
         self.set_status(404)
         self.finish("Not found")
 
-    def _send(self, path: Path, status: int) -> None:
+    def _send(self, path: Path, status: int, immutable: bool = False) -> None:
         data = path.read_bytes()
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if kind == "text/html":
@@ -259,7 +262,7 @@ class PageHandler(web.RequestHandler):
             kind += "; charset=utf-8"
         self.set_status(status)
         self.set_header("Content-Type", kind)
-        self.set_header("Cache-Control", "no-store")
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "no-store")
         self.finish(data)
 
     def _error_page(self) -> None:

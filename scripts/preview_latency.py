@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Measure the preview's save-to-browser time: `python scripts/preview_latency.py [--articles N]`.
+
+Starts `build.py serve` on a copy of the seed site (or a generated site of N
+articles), opens a condition page in Debian's chromium, saves an edit to the
+article and times until the browser shows the new text, several times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from benchmark import generate  # noqa: E402
+from browser import free_port, launch  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+def measure(root: Path, article: Path, page_path: str, rounds: int) -> list[float]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    server = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", str(port)], cwd=root, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            page = browser.new_page()
+            for _ in range(600):
+                try:
+                    page.goto(f"http://127.0.0.1:{port}{page_path}")
+                    break
+                except Exception:
+                    time.sleep(0.1)
+            page.wait_for_timeout(500)
+            original = article.read_text()
+            for number in range(rounds):
+                marker = f"edit-marker-{number}"
+                start = time.perf_counter()
+                article.write_text(original.replace("\n---\n", f"\n---\n{marker} ", 1))
+                page.wait_for_function(f"document.body && document.body.innerText.includes('{marker}')", timeout=60_000, polling="raf")
+                times.append(time.perf_counter() - start)
+                page.wait_for_timeout(300)
+            browser.close()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(10)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=0, help="a generated site of N articles (default: the seed site)")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "site"
+        if args.articles:
+            generate(root, args.articles)
+            article, path = root / "content/conditions/condition-0.md", "/conditions/condition-0/"
+        else:
+            root.mkdir()
+            for part in ("config.yaml", "content", "templates", "static"):
+                (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
+            article, path = root / "content/conditions/muscle-spasms.md", "/conditions/muscle-spasms/"
+        times = measure(root, article, path, args.rounds)
+    label = f"{args.articles} generated articles" if args.articles else "seed site"
+    print(f"{label}: save to browser median {statistics.median(times) * 1000:.0f} ms, "
+          f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(times)} saves")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The preview server end to end: a real server process, a real browser that
+reloads by itself on every save, error pages for broken content, and requests
+that try to escape the output folder."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from browser import free_port, launch
+from conftest import FIXTURES, REPO, make_project
+from playwright.sync_api import expect, sync_playwright
+
+from healthsite.server import _is_loopback
+
+DEADLINE_MS = 10_000
+
+
+class Server:
+    def __init__(self, site: Path, *args: str):
+        self.port = free_port()
+        self.lines: list[str] = []
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "serve", "--port", str(self.port), *args],
+            cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"{text!r} not printed; output:\n{''.join(self.lines)}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                return self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()
+
+
+def raw_get(port: int, path: str) -> tuple[int, bytes]:
+    """GET a path exactly as written (no client-side normalising of `..`)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.putrequest("GET", path, skip_accept_encoding=True)
+    connection.endheaders()
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    return make_project(tmp_path / "site", FIXTURES / "good")
+
+
+@pytest.fixture
+def server(site):
+    running = Server(site)
+    running.wait_for("Serving the preview")
+    yield running
+    assert running.stop() == 0, "".join(running.lines)
+    assert "Traceback" not in "".join(running.lines)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_saving_an_article_reloads_the_browser(site, server, browser):
+    page = browser.new_page()
+    page.goto(server.url + "/conditions/leg-cramps/")
+    expect(page.locator("h1")).to_have_text("Leg cramps")
+    article = site / "content/conditions/leg-cramps.md"
+    edit(article, "Not drinking enough fluid", "First edit: fluid")
+    expect(page.locator("main")).to_contain_text("First edit: fluid", timeout=DEADLINE_MS)
+    # two edits within one second both show (livereload would drop the second)
+    edit(article, "Overusing the leg muscles", "Second edit")
+    time.sleep(0.3)
+    edit(article, "Lying with the feet pointed", "Third edit")
+    expect(page.locator("main")).to_contain_text("Third edit", timeout=DEADLINE_MS)
+    expect(page.locator("main")).to_contain_text("Second edit")
+    server.wait_for("content/conditions/leg-cramps.md changed: rebuilt in")
+    page.close()
+
+
+def test_broken_content_shows_the_error_page_and_recovers(site, server, browser):
+    page = browser.new_page()
+    page.goto(server.url + "/conditions/back-spasms/")
+    article = site / "content/conditions/back-spasms.md"
+    good = article.read_text()
+    article.write_text(good.replace("summary: Back", "summary: [Back", 1))  # YAML error
+    expect(page.locator("h1")).to_have_text("The preview could not be rebuilt", timeout=DEADLINE_MS)
+    expect(page.locator("main")).to_contain_text("content/conditions/back-spasms.md:4")
+    article.write_text(good)
+    expect(page.locator("h1")).to_have_text("Back spasms", timeout=DEADLINE_MS)
+
+    article.write_text(good.replace("[[poor posture]].", "[[poor postur]].", 1))  # unknown link
+    expect(page.locator("main")).to_contain_text("unknown link [[poor postur]]", timeout=DEADLINE_MS)
+    article.write_text(good)
+    expect(page.locator("h1")).to_have_text("Back spasms", timeout=DEADLINE_MS)
+
+    template = site / "templates/condition.html"
+    template_text = template.read_text()
+    template.write_text(template_text.replace("{{ entity.title }}", "{{ entity.title }", 1))
+    expect(page.locator("main")).to_contain_text("templates/condition.html:", timeout=DEADLINE_MS)
+    template.write_text(template_text)
+    expect(page.locator("h1")).to_have_text("Back spasms", timeout=DEADLINE_MS)
+    assert server.process.poll() is None
+    page.close()
+
+
+def test_new_and_deleted_articles_are_picked_up(site, server, browser):
+    page = browser.new_page()
+    page.goto(server.url + "/conditions/")
+    new = site / "content/conditions/neck-pain.md"
+    new.write_text("---\ntitle: Neck pain\nsummary: A fixture.\nreviewed: 2026-01-01\n---\nText.\n")
+    expect(page.locator("main")).to_contain_text("Neck pain", timeout=DEADLINE_MS)
+    new.unlink()
+    expect(page.locator("main")).not_to_contain_text("Neck pain", timeout=DEADLINE_MS)
+    assert raw_get(server.port, "/conditions/neck-pain/")[0] == 404
+    page.close()
+
+
+def test_drafts_are_previewed(server):
+    assert raw_get(server.port, "/conditions/hidden-draft/")[0] == 200
+
+
+def test_a_burst_of_saves_is_one_rebuild(site, server):
+    before = sum("changed:" in line for line in server.lines)
+    for number in range(20):
+        (site / f"content/pages/burst-{number}.md").write_text(f"---\ntitle: Burst {number}\n---\nText.\n")
+    server.wait_for("burst-")
+    time.sleep(1)
+    rebuilds = sum("changed:" in line for line in server.lines) - before
+    assert 1 <= rebuilds <= 3, "".join(server.lines)
+    assert raw_get(server.port, "/burst-19/")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/../config.yaml", "/%2e%2e/config.yaml", "/..%2fconfig.yaml", "/%2e%2e%2f%2e%2e%2fetc/passwd",
+                                  "/static/../../config.yaml", "/.healthsite-output", "/forcereload", "//etc/passwd",
+                                  "/content/conditions/leg-cramps.md"])
+def test_requests_cannot_escape_the_output_folder(server, path):
+    status, body = raw_get(server.port, path)
+    assert status == 404
+    assert b"title: Health" not in body and b"root:" not in body
+
+
+def test_port_in_use_is_a_one_line_error(site, server):
+    busy = subprocess.run([sys.executable, str(REPO / "build.py"), "serve", "--port", str(server.port)],
+                          cwd=site, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=30)
+    assert busy.returncode == 2
+    errors = [line for line in busy.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "already in use" in errors[0]
+
+
+def test_host_that_cannot_be_bound(site):
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "serve", "--host", "192.0.2.1", "--port", str(free_port())],
+                            cwd=site, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "warning: serving on 192.0.2.1" in result.stderr
+    assert "error: 192.0.2.1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_loopback_detection():
+    assert _is_loopback("127.0.0.1") and _is_loopback("localhost") and _is_loopback("::1")
+    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
