@@ -33,6 +33,7 @@ LIST_ITEM = re.compile(r"^ {0,1}(?P<marker>\d{1,9}[.)-]|[-*+])(?P<gap>[ \t]+)(?P
 BOLD_NAME = re.compile(r"^(\*\*|__)(?P<name>[^*_].*?)\1(?P<rest>.*)$")
 AFTER_NAME = re.compile(r"^\s*(?:[:.\u2013\u2014-]\s*)?")
 FENCE = re.compile(r"^\s*(```|~~~)")
+INLINE_CODE = re.compile(r"`+[^`]*`+")
 MAX_NAME = 80
 
 
@@ -122,6 +123,18 @@ def _split(lines: Lines, prefix: str) -> tuple[Lines, list[tuple[int, str, Lines
         else:
             (chunks[-1][2] if chunks else head).append((number, line))
     return head, chunks
+
+
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def prose_lines(text: Text):
+    """(line number, line) of a chunk's prose: not code fences, inline code or HTML comments."""
+    visible = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), text.markdown)  # keeps line numbers
+    lines = list(enumerate(visible.split("\n"), text.line))
+    for number, line, fenced in _with_fences(lines):
+        if not fenced:
+            yield number, INLINE_CODE.sub("", line)
 
 
 def _with_fences(lines: Lines):

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .article import PREVENTION, Article, Entry, Text
+from .article import PREVENTION, Article, Entry, Text, prose_lines
 from .problems import Problem, error, warning
 from .slugs import make_slug, number_variants
 
@@ -21,9 +21,6 @@ KINDS = ("condition", "cause", "treatment", "page")
 URL_FOLDERS = {"condition": "conditions/", "cause": "causes/", "treatment": "treatments/", "page": ""}
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 KIND_PREFIX = re.compile(r"^\s*(condition|cause|treatment|page)s?\s*:\s*(.+)$", re.I)
-INLINE_CODE = re.compile(r"`+[^`]*`+")
-FENCE = re.compile(r"^\s*(```|~~~)")
-HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 Key = tuple[str, str]  # (kind, slug)
 
@@ -194,17 +191,11 @@ def _sorted(relations, entities) -> dict[tuple[Key, str], list[Key]]:
 
 def find_wiki_links(text: Text) -> list[WikiLink]:
     """`[[target]]` and `[[target|label]]` outside code, with their line numbers."""
-    links, fenced = [], False
-    visible = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), text.markdown)  # keeps line numbers
-    for offset, line in enumerate(visible.split("\n")):
-        if FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
-        for match in WIKI_LINK.finditer(INLINE_CODE.sub("", line)):
-            links.append(WikiLink(text.line + offset, *split_wiki_link(match[1])))
-    return links
+    return [
+        WikiLink(number, *split_wiki_link(match[1]))
+        for number, line in prose_lines(text)
+        for match in WIKI_LINK.finditer(line)
+    ]
 
 
 def split_wiki_link(inner: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ file and every problem, and writes nothing. `publish` writes only a clean build.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from .article import Article, parse_article
 from .config import Config
 from .content import read_content, walk_files
 from .graph import Site, build_graph
+from .lint import lint, today
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, Renderer, asset_urls
 from .write import refuse_output, site_files, url_clashes, write_site
@@ -36,9 +38,10 @@ class Build:
         return sum(1 for p in self.problems if p.severity == severity)
 
 
-def build_site(config: Config, drafts: bool = False, problems: list[Problem] = ()) -> Build:
+def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None) -> Build:
     """Everything but writing: the outputs and the problems of the whole site."""
     start = time.perf_counter()
+    day = day or today()
     timings: dict[str, float] = {}
 
     def lap(name: str) -> None:
@@ -58,7 +61,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     published = [a for a in articles if drafts or not a.document.meta.draft]
     hidden = [a for a in articles if not (drafts or not a.document.meta.draft)]
     site, found = build_graph(published, hidden)
-    problems += found
+    problems += found + lint(site, config, day)
     lap("link")
     rendered = Renderer(config, site, asset_urls(config, static_files)).render_all()
     problems += rendered.problems

@@ -10,7 +10,10 @@ def test_build_then_check_clean(project):
     assert result.returncode == 0, result.stderr
     assert "built" in result.stdout and (project / "public/index.html").is_file()
     check = run_cli("check", cwd=project)
-    assert check.returncode == 0 and check.stdout == ""
+    # The seed article names no sources and reads above grade 9: honest warnings, not errors.
+    assert check.returncode == 0
+    assert [line.split(": warning: ")[1].split(":")[0] for line in check.stdout.splitlines()] == [
+        "no `sources`", "reading grade 10.3 is above 9"]
 
 
 def test_check_writes_nothing(project):
@@ -72,8 +75,11 @@ def test_check_json_and_strict(tmp_path):
     assert run_cli("check", "--strict", cwd=site).returncode == 1
     report = json.loads(run_cli("check", "--format", "json", cwd=site).stdout)
     assert report["ok"] is True
-    assert report["problems"] == [{"path": "content/pages/x.md", "line": 3, "severity": "warning",
-                                   "message": report["problems"][0]["message"]}]
+    assert {"path": "content/pages/x.md", "line": 3, "severity": "warning",
+            "message": "unknown front matter key `colour` (a page may have: title, summary, draft)"} in report["problems"]
+    assert len(report["problems"]) == 3  # and the seed's two warnings
+    strict = json.loads(run_cli("check", "--format", "json", "--strict", cwd=site).stdout)
+    assert strict["ok"] is False
 
 
 def test_build_from_another_folder_with_config(project, tmp_path):

@@ -1,0 +1,134 @@
+"""Editorial checks: warnings about things that build but should be fixed
+before publishing (content-format.md leaves these to `check`).
+
+A function of the linked site, the settings and today's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import defaultdict
+
+import textstat
+
+from .article import SEE_A_DOCTOR, Article, Entry, prose_lines
+from .config import Config
+from .graph import Site
+from .problems import Problem, warning
+from .schema import add_months
+from .slugs import make_slug
+
+SUMMARY_LIMIT = 160
+IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*(\"[^\"]+\"|'[^']+'))[^>]*>", re.I)
+PLAIN_HTTP = re.compile(r"\]\(\s*<?http://|<http://|href\s*=\s*[\"']?http://|(?<![(<\"'=])\bhttp://", re.I)
+
+
+def today() -> dt.date:
+    """Today, or the day of SOURCE_DATE_EPOCH (the reproducible-builds convention) when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch.isdigit() else dt.date.today()
+
+
+def next_review(config: Config, article: Article) -> dt.date | None:
+    meta = article.document.meta
+    if meta.next_review:
+        return meta.next_review
+    return add_months(meta.reviewed, config.review_interval) if meta.reviewed else None
+
+
+def lint(site: Site, config: Config, day: dt.date) -> list[Problem]:
+    problems: list[Problem] = []
+    for entity in site.entities.values():
+        if entity.article:
+            problems += _text_checks(entity.article)
+            if entity.kind == "condition":
+                problems += _condition_checks(entity.article, config, day)
+            elif entity.kind in ("cause", "treatment") and not entity.mentions:
+                problems.append(warning(entity.source_path, 1, f"no condition article names this {entity.kind}: add it to a condition's {entity.kind}s section"))
+    problems += _same_names(site)
+    return problems
+
+
+def _condition_checks(article: Article, config: Config, day: dt.date) -> list[Problem]:
+    document, meta = article.document, article.document.meta
+    path, lines = document.path, document.key_lines
+    found = []
+    due = next_review(config, article)
+    if due and due < day:
+        found.append(warning(path, lines.get("next_review", lines.get("reviewed", 1)),
+                             f"review was due on {due.isoformat()}: have the article reviewed and update `reviewed`"))
+    if not meta.sources:
+        found.append(warning(path, 1, "no `sources`: list where the information comes from"))
+    if not any(s.kind == SEE_A_DOCTOR for s in article.sections):
+        found.append(warning(path, 1, "no see-a-doctor section: add `## When to see a doctor`"))
+    if len(meta.summary) > SUMMARY_LIMIT:
+        found.append(warning(path, lines.get("summary", 1), f"`summary` is {len(meta.summary)} characters: keep it to one sentence within {SUMMARY_LIMIT}"))
+    grade = reading_grade(article)
+    if grade > config.reading_grade:
+        found.append(warning(path, 1, f"reading grade {grade:.1f} is above {config.reading_grade:g}: use shorter sentences and everyday words"))
+    for section in article.sections:
+        if not _has_words(section):
+            found.append(warning(path, section.line, f"section `{section.title}` has no text"))
+    return found
+
+
+def _has_words(section) -> bool:
+    return any(isinstance(p, Entry) or any(line.strip() for _, line in prose_lines(p)) for p in section.parts)
+
+
+def _text_checks(article: Article) -> list[Problem]:
+    path, found = article.document.path, []
+    for text in _chunks(article):
+        for number, line in prose_lines(text):
+            if IMAGE_NO_ALT.search(line):
+                found.append(warning(path, number, "image without alt text: describe it, e.g. `![A stretched calf muscle](calf.png)`"))
+            if PLAIN_HTTP.search(line):
+                found.append(warning(path, number, "external link is not https: use the site's https:// address"))
+    for source in article.document.meta.sources:
+        if source.url.startswith("http://"):
+            found.append(warning(path, article.document.key_lines.get("sources", 1), f"source `{source.title}` is not https: use its https:// address"))
+    return found
+
+
+def _chunks(article: Article):
+    yield article.overview
+    for section in article.sections:
+        for part in section.parts:
+            yield part.description if isinstance(part, Entry) else part
+
+
+def reading_grade(article: Article) -> float:
+    """Flesch-Kincaid grade of the article's prose (markdown syntax and links reduced to their words)."""
+    words = []
+    for text in _chunks(article):
+        for _, line in prose_lines(text):
+            line = re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", line)
+            line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)
+            line = re.sub(r"^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", line)
+            words.append(re.sub(r"[*_`>#|]", "", line))
+    prose = "\n".join(words).strip()
+    return float(textstat.flesch_kincaid_grade(prose)) if prose else 0.0
+
+
+def _same_names(site: Site) -> list[Problem]:
+    """Two entities a reader (or a wiki link) could confuse. A cause and a treatment
+    sharing one slug (`medications`) are expected, and `[[cause:...]]` tells them apart."""
+    by_name = defaultdict(list)
+    for entity in site.entities.values():
+        for name in dict.fromkeys((entity.title, *entity.aliases)):
+            by_name[make_slug(name)].append((entity, name))
+    found = []
+    for key, holders in sorted(by_name.items()):
+        entities = list({e.key: e for e, _ in holders}.values())
+        if len(entities) < 2 or len({e.slug for e in entities}) == 1 and len({e.kind for e in entities}) == len(entities):
+            continue
+        with_file = [e for e in entities if e.article]
+        if not with_file:
+            continue
+        target = with_file[-1]
+        others = ", ".join(e.label for e in entities if e is not target)
+        line = target.article.document.key_lines.get("aliases" if key != make_slug(target.title) else "title", 1)
+        found.append(warning(target.source_path, line, f"the name `{holders[0][1]}` is also used by {others}: readers and links cannot tell them apart"))
+    return found
