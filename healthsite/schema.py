@@ -44,8 +44,9 @@ class Mapping:
 
 def load_mapping(text: str, first_line: int = 1) -> Mapping:
     """Parse `text` (which starts at line `first_line` of its file) as a YAML mapping."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return Mapping({}, {}, first_line)
@@ -63,10 +64,14 @@ def load_mapping(text: str, first_line: int = 1) -> Mapping:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         raise SchemaError(line, "invalid YAML: " + _yaml_message(exc)) from None
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text[: exc.position].count("\n")
+        raise SchemaError(line, f"invalid YAML: character {exc.character!r} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
         raise SchemaError(first_line, f"invalid YAML: {exc}") from None
     finally:
-        loader.dispose()
+        if loader:
+            loader.dispose()
     return Mapping({str(k): v for k, v in values.items()}, lines, first_line)
 
 

@@ -39,6 +39,7 @@ def test_valid_front_matter_is_typed_and_body_line_known():
     ("---\ntitle: x\n  bad: indent\n---\n", 3, "invalid YAML"),
     ("---\ntitle: !!python/object/apply:os.system ['echo pwned']\n---\n", 2, "is not allowed"),
     ("---\ntitle: x\ntitle: y\n---\n", 3, "duplicate key `title`"),
+    ("---\ntitle: x\nsummary: a\x07b\n---\n", 3, "is not allowed in YAML"),
     ("---\ntitle: T\nsummary: S\nreviewed: 15/01/2026\n---\n", 4, "`reviewed` must be a real date"),
     ("---\ntitle: T\nsummary: S\nreviewed: 2026-02-30\n---\n", 4, "`reviewed` must be a real date"),
     ("---\ntitle: T\nsummary: S\n---\n", 1, "missing required front matter key `reviewed`"),
