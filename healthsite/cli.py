@@ -29,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
     build = with_config(commands.add_parser("build", help="build the site into the output folder"))
     build.add_argument("--out", help="output folder (default: output_dir in config.yaml, or public/)")
     build.add_argument("--drafts", action="store_true", help="include articles with `draft: true`")
+    build.add_argument("--no-search", action="store_true", help="skip building the search index")
 
     check = with_config(commands.add_parser("check", help="check every file and list every problem; writes nothing"))
     check.add_argument("--drafts", action="store_true", help="check drafts as if published")
@@ -72,7 +73,8 @@ def cmd_build(args) -> int:
     if config is None:
         return EXIT_USAGE
     try:
-        build = publish(config, Path(args.out) if args.out else None, drafts=args.drafts, problems=problems)
+        build = publish(config, Path(args.out) if args.out else None, drafts=args.drafts, problems=problems,
+                        search=not args.no_search)
     except OutputRefused as exc:
         print(f"healthsite: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -91,7 +93,7 @@ def cmd_check(args) -> int:
     config, problems = _config(args)
     if config is None:
         return EXIT_USAGE
-    build = build_site(config, drafts=args.drafts, problems=problems)
+    build = build_site(config, drafts=args.drafts, problems=problems, search=False)
     failed = has_errors(build.problems) or (args.strict and bool(build.problems))
     if args.format == "json":
         print(json.dumps({"ok": not failed, "problems": [p.as_dict() for p in build.problems]}, indent=2))

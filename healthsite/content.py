@@ -40,6 +40,12 @@ class Meta:
     causes: tuple[str, ...] = ()
     treatments: tuple[str, ...] = ()
 
+    def review_due(self, interval_months: int) -> dt.date | None:
+        """`next_review`, or `reviewed` plus the site's review interval."""
+        if self.next_review or not self.reviewed:
+            return self.next_review
+        return schema.add_months(self.reviewed, interval_months)
+
 
 @dataclass(frozen=True)
 class Document:

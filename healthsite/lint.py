@@ -17,7 +17,6 @@ from .article import SEE_A_DOCTOR, Article, Entry, prose_lines
 from .config import Config
 from .graph import Site
 from .problems import Problem, warning
-from .schema import add_months
 from .slugs import make_slug
 
 SUMMARY_LIMIT = 160
@@ -29,13 +28,6 @@ def today() -> dt.date:
     """Today, or the day of SOURCE_DATE_EPOCH (the reproducible-builds convention) when set."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch.isdigit() else dt.date.today()
-
-
-def next_review(config: Config, article: Article) -> dt.date | None:
-    meta = article.document.meta
-    if meta.next_review:
-        return meta.next_review
-    return add_months(meta.reviewed, config.review_interval) if meta.reviewed else None
 
 
 def lint(site: Site, config: Config, day: dt.date) -> list[Problem]:
@@ -55,7 +47,7 @@ def _condition_checks(article: Article, config: Config, day: dt.date) -> list[Pr
     document, meta = article.document, article.document.meta
     path, lines = document.path, document.key_lines
     found = []
-    due = next_review(config, article)
+    due = meta.review_due(config.review_interval)
     if due and due < day:
         found.append(warning(path, lines.get("next_review", lines.get("reviewed", 1)),
                              f"review was due on {due.isoformat()}: have the article reviewed and update `reviewed`"))

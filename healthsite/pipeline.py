@@ -18,7 +18,7 @@ from .graph import Site, build_graph
 from .lint import lint, today
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, Renderer, asset_urls
-from .write import refuse_output, site_files, url_clashes, write_site
+from .write import index_search, refuse_output, site_files, url_clashes, write_site
 
 
 @dataclass
@@ -38,7 +38,8 @@ class Build:
         return sum(1 for p in self.problems if p.severity == severity)
 
 
-def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None) -> Build:
+def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
+               search: bool = True) -> Build:
     """Everything but writing: the outputs and the problems of the whole site."""
     start = time.perf_counter()
     day = day or today()
@@ -63,7 +64,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     site, found = build_graph(published, hidden)
     problems += found + lint(site, config, day)
     lap("link")
-    rendered = Renderer(config, site, asset_urls(config, static_files)).render_all()
+    rendered = Renderer(config, site, asset_urls(config, static_files), day, search).render_all()
     problems += rendered.problems
     outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
     problems += url_clashes(outputs)
@@ -85,17 +86,21 @@ class OutputRefused(Exception):
     pass
 
 
-def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = ()) -> Build:
-    """Build and, only when there is no error, replace the output folder."""
+def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = (),
+            search: bool = True) -> Build:
+    """Build and, only when there is no error, replace the output folder.
+
+    With `search`, the Pagefind index is built in the staging folder, the last
+    step before the swap, so the published index always matches the pages."""
     out = out or config.output_path
     reason = refuse_output(config, out)
     if reason:
         raise OutputRefused(f"refusing to write the site there: {reason}")
-    build = build_site(config, drafts, problems)
+    build = build_site(config, drafts, problems, search=search)
     if build.ok:
         start = time.perf_counter()
         try:
-            write_site(build.outputs, out)
+            write_site(build.outputs, out, before_swap=index_search if search else None)
             build.written = True
         except OSError as exc:
             build.problems.append(error(config.path, 0, f"could not write the site to {out}: {exc}"))

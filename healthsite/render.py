@@ -18,11 +18,11 @@ from pathlib import Path
 import jinja2
 
 from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text
+from . import jsonld
 from .config import Config
 from .graph import Entity, Site
 from .markup import Markup
 from .problems import Problem, error
-from .schema import add_months
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,12 @@ def asset_urls(config: Config, static_files: list[Output]) -> dict[str, str]:
 
 
 class Renderer:
-    def __init__(self, config: Config, site: Site, assets: dict[str, str]):
-        self.config, self.site, self.assets = config, site, assets
+    def __init__(self, config: Config, site: Site, assets: dict[str, str], day: dt.date, search: bool = True):
+        self.config, self.site, self.assets, self.day, self.search = config, site, assets, day, search
         self.templates_dir = config.root / "templates"
         self.env = template_environment(self.templates_dir)
         # Builds run one at a time, so the shared environment's globals belong to this build.
-        self.env.globals.update(site=config, url=self.url, asset=self.asset)
+        self.env.globals.update(site=config, url=self.url, absolute=self.absolute, asset=self.asset, search_enabled=search)
         self.markup = Markup(site.links, self.url)
         self._html: dict[str, str] = {}
 
@@ -73,6 +73,9 @@ class Renderer:
     def url(self, target: Entity | str = "") -> str:
         path = target.path if isinstance(target, Entity) else target.lstrip("/")
         return self.config.base_path + path
+
+    def absolute(self, target: Entity | str = "") -> str:
+        return self.config.site_origin + self.url(target)
 
     def asset(self, name: str) -> str:
         if name not in self.assets:
@@ -109,19 +112,27 @@ class Renderer:
     def _pages(self):
         site = self.site
         conditions = site.all("condition")
-        yield "", "home.html", PageInfo("", "home", self.config.title, self.config.description, None), {
-            "conditions": conditions, "causes": site.all("cause"), "treatments": site.all("treatment")}, ""
+        home = PageInfo("", "home", self.config.title, self.config.description, None)
+        yield "", "home.html", home, {"conditions": conditions, "causes": site.all("cause"),
+                                      "treatments": site.all("treatment"), "structured": self._web_page(home)}, ""
         for kind, title in (("condition", "Conditions A to Z"), ("cause", "Causes A to Z"), ("treatment", "Treatments A to Z")):
-            entities = site.all(kind)
-            yield f"{kind}s/", "index.html", PageInfo(f"{kind}s/", f"{kind}-index", title, f"Every {kind} on this site, from A to Z.", None), {
-                "kind": kind, "groups": az_groups(entities)}, ""
+            info = PageInfo(f"{kind}s/", f"{kind}-index", title, f"Every {kind} on this site, from A to Z.", None)
+            yield info.path, "index.html", info, {"kind": kind, "groups": az_groups(site.all(kind)), "structured": self._web_page(info)}, ""
+        search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
+        yield search.path, "search.html", search, {"structured": self._web_page(search)}, ""
         for condition in conditions:
             yield self._condition(condition)
         for entity in site.all("cause") + site.all("treatment"):
             yield self._entry_page(entity)
         for page in site.all("page"):
-            yield page.path, "page.html", self._info(page), {"entity": page, "body": self.html(page.article.overview)}, page.source_path
-        yield "404.html", "404.html", PageInfo("404.html", "404", "Page not found", "", None), {}, ""
+            info = self._info(page)
+            yield page.path, "page.html", info, {"entity": page, "body": self.html(page.article.overview),
+                                                 "structured": self._web_page(info)}, page.source_path
+        missing = PageInfo("404.html", "404", "Page not found", "", None)
+        yield "404.html", "404.html", missing, {"structured": self._web_page(missing)}, ""
+
+    def _web_page(self, info: PageInfo) -> str:
+        return jsonld.script_json(jsonld.web_page(info.kind, self.absolute(info.path), info.title, info.summary, self.config.language))
 
     def _info(self, entity: Entity) -> PageInfo:
         meta = entity.article.document.meta if entity.article else None
@@ -132,14 +143,17 @@ class Renderer:
 
     def _condition(self, condition: Entity):
         article, meta = condition.article, condition.article.document.meta
-        next_review = meta.next_review or add_months(meta.reviewed, self.config.review_interval)
+        next_review = meta.review_due(self.config.review_interval)
         context = {
             "entity": condition,
             "meta": meta,
             "overview": self.html(article.overview),
             "sections": [self._section(section) for section in article.sections],
             "next_review": next_review,
+            "review_overdue": next_review < self.day,
             "related": self._related_conditions(condition),
+            "structured": jsonld.script_json(jsonld.condition_page(
+                condition, self.site, self.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         }
         return condition.path, "condition.html", self._info(condition), context, article.document.path
 
@@ -173,6 +187,7 @@ class Renderer:
                 {"condition": c, "anchor": _prevention_anchor(c.article)} for c in site.related(entity, "prevention")
             ],
             "sources": entity.article.document.meta.sources if entity.article else (),
+            "structured": jsonld.script_json(jsonld.entry_page(entity, site, self.absolute, self.config.language)),
         }
         return entity.path, entity.kind + ".html", self._info(entity), context, entity.source_path
 

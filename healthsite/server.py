@@ -59,7 +59,8 @@ class Preview:
         """The one function the server calls to bring the preview up to date."""
         config, problems = self.config()
         self.base_path = config.base_path
-        build = publish(config, self.out, drafts=True, problems=problems)
+        # No search index in the preview: it would slow every rebuild; `build` makes it.
+        build = publish(config, self.out, drafts=True, problems=problems, search=False)
         self.problems = [] if build.written else list(build.problems)
         return build
 

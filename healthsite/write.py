@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Callable
 
 from .config import Config
 from .problems import Problem, error
@@ -103,7 +106,15 @@ def refuse_output(config: Config, out: Path) -> str | None:
     return None
 
 
-def write_site(outputs: list[Output], out: Path) -> None:
+def index_search(folder: Path) -> None:
+    """Build the Pagefind search index (its binary ships in the `pagefind` package) into folder/pagefind/."""
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(folder), "--output-subdir", "pagefind", "--silent"],
+                            capture_output=True, text=True, timeout=600)
+    if result.returncode != 0 or not (folder / "pagefind" / "pagefind.js").is_file():
+        raise OSError(f"the search index could not be built: {(result.stderr or result.stdout).strip()[:500]}")
+
+
+def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], None] | None = None) -> None:
     """Write everything into a sibling staging folder, then swap it in.
 
     If anything fails the staging folder is removed and `out` is as it was.
@@ -123,6 +134,8 @@ def write_site(outputs: list[Output], out: Path) -> None:
                 raise OSError(f"refusing to write outside the output folder: {item.path}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(item.data)
+        if before_swap:
+            before_swap(staging)
         if out.exists():
             out.rename(retired)
         staging.rename(out)

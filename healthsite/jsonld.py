@@ -1,0 +1,121 @@
+"""Structured data (schema.org JSON-LD) for each page, linked by `@id` URLs:
+a condition page is a MedicalWebPage about a MedicalCondition whose causes and
+treatments are the MedicalCause and MedicalTherapy of their own pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+from .article import PREVENTION, SYMPTOMS, Article, Text, prose_lines
+from .graph import Entity, Site
+
+SCHEMA = "https://schema.org"
+TYPES = {"condition": "MedicalCondition", "cause": "MedicalCause", "treatment": "MedicalTherapy"}
+ITEM = re.compile(r"^(?:\d{1,9}[.)-]|[-*+])\s+(.+)$")
+
+
+def entity_id(absolute: Callable[[Entity], str], entity: Entity) -> str:
+    return f"{absolute(entity)}#{entity.kind}"
+
+
+def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed, reviewer: str) -> dict:
+    article = entity.article
+    about = {
+        "@type": "MedicalCondition",
+        "@id": entity_id(absolute, entity),
+        "name": entity.title,
+        "url": absolute(entity),
+        "description": article.document.meta.summary,
+    }
+    if entity.aliases:
+        about["alternateName"] = list(entity.aliases)
+    causes = site.related(entity, "causes")
+    treatments = site.related(entity, "treatments")
+    if causes:
+        about["cause"] = [_ref(absolute, c) for c in causes]
+    if treatments:
+        about["possibleTreatment"] = [_ref(absolute, t) for t in treatments]
+    prevention = [s for s in article.sections if s.kind == PREVENTION]
+    if prevention:
+        about["primaryPrevention"] = [
+            {"@type": "MedicalTherapy", "name": s.title, "description": _plain(s.parts)} for s in prevention]
+    symptoms = symptom_names(article)
+    if symptoms:
+        about["signOrSymptom"] = [{"@type": "MedicalSignOrSymptom", "name": name} for name in symptoms]
+    page = _page(entity, absolute, language, about)
+    page["lastReviewed"] = reviewed.isoformat()
+    if reviewer:
+        page["reviewedBy"] = {"@type": "Person", "name": reviewer}
+    return page
+
+
+def entry_page(entity: Entity, site: Site, absolute, language: str) -> dict:
+    about = {"@type": TYPES[entity.kind], "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
+    if entity.aliases:
+        about["alternateName"] = list(entity.aliases)
+    conditions = [{"@id": entity_id(absolute, c)} for c in site.related(entity, "conditions")]
+    if entity.kind == "cause":
+        about["causeOf"] = conditions
+        helped_by = site.related(entity, "treatments")
+        if helped_by:
+            about["@reverse"] = {"possibleTreatment": [{"@id": entity_id(absolute, t)} for t in helped_by]}
+    else:
+        about["@reverse"] = {"possibleTreatment": conditions}
+    page = _page(entity, absolute, language, about)
+    reviewed = entity.article.document.meta.reviewed if entity.article else None
+    if reviewed:
+        page["lastReviewed"] = reviewed.isoformat()
+    return page
+
+
+def web_page(kind: str, url: str, title: str, description: str, language: str) -> dict:
+    types = {"home": "WebSite", "page": "WebPage", "404": "WebPage", "search": "SearchResultsPage"}
+    return {"@context": SCHEMA, "@type": types.get(kind, "CollectionPage"), "@id": url + "#page", "url": url,
+            "name": title, "description": description, "inLanguage": language}
+
+
+def _page(entity: Entity, absolute, language: str, about: dict) -> dict:
+    return {
+        "@context": SCHEMA,
+        "@type": "MedicalWebPage",
+        "@id": absolute(entity) + "#page",
+        "url": absolute(entity),
+        "name": entity.title,
+        "inLanguage": language,
+        "audience": {"@type": "MedicalAudience", "audienceType": "Patient"},
+        "about": about,
+    }
+
+
+def _ref(absolute, entity: Entity) -> dict:
+    return {"@type": TYPES[entity.kind], "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
+
+
+def symptom_names(article: Article) -> list[str]:
+    """The list items of symptoms sections: the name before a colon, or the whole short item."""
+    names = []
+    for section in article.sections:
+        if section.kind != SYMPTOMS:
+            continue
+        for part in section.parts:
+            for _, line in prose_lines(part):
+                match = ITEM.match(line)
+                if match:
+                    name = re.split(r":|\s-\s", match[1], maxsplit=1)[0].strip(" *_.")
+                    if 0 < len(name) <= 80:
+                        names.append(name)
+    return names
+
+
+def _plain(parts) -> str:
+    text = " ".join(line for p in parts if isinstance(p, Text) for _, line in prose_lines(p))
+    text = re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", text)
+    return re.sub(r"\s+", " ", re.sub(r"[*_`#>]", "", text)).strip()
+
+
+def script_json(data: dict) -> str:
+    """JSON safe inside <script>: no `<`, `>` or `&` can end the element or start a comment."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, indent=None)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
