@@ -44,14 +44,14 @@ def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed
     symptoms = symptom_names(article)
     if symptoms:
         about["signOrSymptom"] = [{"@type": "MedicalSignOrSymptom", "name": name} for name in symptoms]
-    page = _page(entity, absolute, language, about)
+    page = _page(entity, absolute, language, about, article.document.meta.summary)
     page["lastReviewed"] = reviewed.isoformat()
     if reviewer:
         page["reviewedBy"] = {"@type": "Person", "name": reviewer}
     return page
 
 
-def entry_page(entity: Entity, site: Site, absolute, language: str) -> dict:
+def entry_page(entity: Entity, site: Site, absolute, language: str, description: str) -> dict:
     about = {"@type": TYPES[entity.kind], "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
     if entity.aliases:
         about["alternateName"] = list(entity.aliases)
@@ -63,7 +63,7 @@ def entry_page(entity: Entity, site: Site, absolute, language: str) -> dict:
             about["@reverse"] = {"possibleTreatment": [{"@id": entity_id(absolute, t)} for t in helped_by]}
     else:
         about["@reverse"] = {"possibleTreatment": conditions}
-    page = _page(entity, absolute, language, about)
+    page = _page(entity, absolute, language, about, description)
     reviewed = entity.article.document.meta.reviewed if entity.article else None
     if reviewed:
         page["lastReviewed"] = reviewed.isoformat()
@@ -76,13 +76,14 @@ def web_page(kind: str, url: str, title: str, description: str, language: str) -
             "name": title, "description": description, "inLanguage": language}
 
 
-def _page(entity: Entity, absolute, language: str, about: dict) -> dict:
+def _page(entity: Entity, absolute, language: str, about: dict, description: str) -> dict:
     return {
         "@context": SCHEMA,
         "@type": "MedicalWebPage",
         "@id": absolute(entity) + "#page",
         "url": absolute(entity),
         "name": entity.title,
+        "description": description,
         "inLanguage": language,
         "audience": {"@type": "MedicalAudience", "audienceType": "Patient"},
         "about": about,

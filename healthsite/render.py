@@ -17,8 +17,8 @@ from pathlib import Path
 
 import jinja2
 
-from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text
 from . import jsonld
+from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text
 from .config import Config
 from .graph import Entity, Site
 from .markup import Markup
@@ -169,7 +169,7 @@ class Renderer:
                 "parts": parts, "has_entries": bool(section.entries), "urgent": _is_urgent(section)}
 
     def _entry_page(self, entity: Entity):
-        site = self.site
+        site, info = self.site, self._info(entity)
         conditions = {c.slug: c for c in site.related(entity, "conditions")}
         # Its own file's text where there is one, else each condition's words (content-format.md, section 4).
         descriptions = [] if entity.article else [
@@ -187,9 +187,9 @@ class Renderer:
                 {"condition": c, "anchor": _prevention_anchor(c.article)} for c in site.related(entity, "prevention")
             ],
             "sources": entity.article.document.meta.sources if entity.article else (),
-            "structured": jsonld.script_json(jsonld.entry_page(entity, site, self.absolute, self.config.language)),
+            "structured": jsonld.script_json(jsonld.entry_page(entity, site, self.absolute, self.config.language, info.summary)),
         }
-        return entity.path, entity.kind + ".html", self._info(entity), context, entity.source_path
+        return entity.path, entity.kind + ".html", info, context, entity.source_path
 
     def _related_conditions(self, condition: Entity, limit: int = 5) -> list[Entity]:
         """Conditions that share the most causes and treatments with this one."""

@@ -38,8 +38,11 @@ def make_project(folder: Path, *overlays: Path | dict, seed: bool = True) -> Pat
     return folder
 
 
+TODAY_EPOCH = "1795478400"  # 2026-11-24: review dates are judged against a fixed day unless a test sets another
+
+
 def run_cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {"SOURCE_DATE_EPOCH": TODAY_EPOCH, **os.environ, "PYTHONPATH": str(REPO)}
     env.pop("HEALTHSITE_DEBUG", None)
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser import ARTIFACTS, launch, serve_folder
 from conftest import FIXTURES, REPO, make_project, run_cli
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 PAGE_TYPES = {
     "home": "/",
@@ -27,6 +27,7 @@ PAGE_TYPES = {
     "treatments-index": "/treatments/",
     "conditions-index": "/conditions/",
     "404": "/404.html",
+    "search": "/search/?q=cramp",
 }
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
@@ -128,6 +129,8 @@ def test_no_horizontal_scrolling_and_screenshots(base_url, browser, width):
     shots.mkdir(parents=True, exist_ok=True)
     for name, path in PAGE_TYPES.items():
         page.goto(base_url + path)
+        if name == "search":
+            page.wait_for_selector("#search-results li")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
         if width in (375, 1280):
@@ -177,3 +180,34 @@ def test_urgent_see_a_doctor_section_stands_out(base_url, browser):
     page.goto(base_url + PAGE_TYPES["condition"])
     assert page.locator(".callout-doctor").count() == 1
     page.close()
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("cramp", "/conditions/leg-cramps/"),
+    ("dehydration", "/causes/dehydration/"),
+    ("night cramps", "/conditions/leg-cramps/"),  # an alias
+])
+def test_search_box_finds_the_right_pages(base_url, browser, query, expected):
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda req: requests.append(req.url))
+    page.goto(base_url + "/causes/")
+    page.get_by_role("searchbox", name="Search this site").fill(query)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    results = page.locator("#search-results a")
+    expect(results.first).to_be_visible(timeout=10_000)
+    hrefs = [urlsplit(a).path for a in results.evaluate_all("links => links.map(l => l.href)")]
+    assert expected in hrefs[:3], hrefs
+    assert all(urlsplit(url).netloc == urlsplit(base_url).netloc for url in requests)
+    page.close()
+
+
+def test_search_page_without_javascript_offers_the_a_to_z_lists(base_url, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "/search/?q=cramp")
+    for name in ("Conditions A to Z", "Causes A to Z", "Treatments A to Z"):
+        expect(page.get_by_role("link", name=name, exact=True).last).to_be_visible()
+    assert "Search needs JavaScript" in page.locator("main").inner_text()
+    context.close()
