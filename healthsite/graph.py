@@ -104,10 +104,11 @@ def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Si
                     continue
                 links[link.target] = target
                 _link_relation(owner, context, target, entities, relate)
-    for entity in entities.values():
-        for mention in entity.mentions:
-            condition = entities[("condition", mention.condition)]
-            relate(condition, entity.kind + "s", entity, "conditions")
+    for article in articles:  # condition -> its causes and treatments, in the article's order
+        for section in article.sections:
+            for entry in section.entries:
+                condition = entities[("condition", article.document.slug)]
+                relate(condition, entry.kind + "s", entities[(entry.kind, entry.slug)], "conditions")
     problems += _front_matter_relations(articles, entities, relate)
     return Site(entities, links, _sorted(relations, entities)), problems
 

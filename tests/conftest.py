@@ -63,3 +63,15 @@ def project(tmp_path) -> Path:
 def good_site(tmp_path) -> Path:
     """The seed site plus the fixture articles written in every entry form."""
     return make_project(tmp_path / "site", FIXTURES / "good")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, driven by Playwright, shared by the browser tests."""
+    from browser import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser import ARTIFACTS, launch, serve_folder
+from browser import ARTIFACTS, serve_folder
 from conftest import FIXTURES, REPO, make_project, run_cli
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 PAGE_TYPES = {
     "home": "/",
@@ -44,14 +44,6 @@ def site(tmp_path_factory) -> Path:
 def base_url(site):
     with serve_folder(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def all_pages(site: Path) -> list[str]:

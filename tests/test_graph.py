@@ -38,6 +38,12 @@ def test_one_entity_per_slug_across_conditions():
     assert [c.slug for c in site.related(dehydration, "conditions")] == ["leg-cramps", "muscle-spasms"]
 
 
+def test_a_condition_lists_its_causes_in_its_own_order():
+    site, _ = graph(SPASMS, condition("cramps", "## Causes\n\n1. Zinc: a.\n2. Electrolyte imbalances: b.\n3. Dehydration: c.\n"))
+    cramps = site.entities[("condition", "cramps")]
+    assert [e.slug for e in site.related(cramps, "causes")] == ["zinc", "electrolyte-imbalances", "dehydration"]
+
+
 def test_cause_and_treatment_with_one_slug_are_two_pages():
     site, _ = graph(SPASMS)
     assert site.entities[("cause", "medications")].path == "causes/medications/"

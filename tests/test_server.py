@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import free_port, launch
+from browser import free_port
 from conftest import FIXTURES, REPO, make_project
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from healthsite.server import _is_loopback
 
@@ -79,14 +79,6 @@ def server(site):
     yield running
     assert running.stop() == 0, "".join(running.lines)
     assert "Traceback" not in "".join(running.lines)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def edit(path: Path, old: str, new: str) -> None:
