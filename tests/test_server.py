@@ -142,6 +142,23 @@ def test_new_and_deleted_articles_are_picked_up(site, server, browser):
     page.close()
 
 
+def test_config_changes_and_renames_are_picked_up(site, server, browser):
+    page = browser.new_page()
+    page.goto(server.url + "/conditions/back-spasms/")
+    config = site / "config.yaml"
+    config.write_text(config.read_text().replace("title: Health Matters", "title: Renamed Site"))
+    expect(page.locator(".site-name")).to_have_text("Renamed Site", timeout=DEADLINE_MS)
+    (site / "content/conditions/back-spasms.md").rename(site / "content/conditions/back-pain.md")
+    page.goto(server.url + "/conditions/")
+    expect(page.locator("main")).to_contain_text("Back spasms", timeout=DEADLINE_MS)
+    deadline = time.monotonic() + 10
+    while raw_get(server.port, "/conditions/back-pain/")[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert raw_get(server.port, "/conditions/back-pain/")[0] == 200
+    assert raw_get(server.port, "/conditions/back-spasms/")[0] == 404
+    page.close()
+
+
 def test_drafts_are_previewed(server):
     assert raw_get(server.port, "/conditions/hidden-draft/")[0] == 200
 

@@ -219,3 +219,11 @@ def test_unknown_key_is_a_warning_and_the_build_succeeds(good_site):
     result = run_cli("build", cwd=good_site)
     assert result.returncode == 0
     assert "content/conditions/leg-cramps.md:5: warning: unknown front matter key `reviwed` (did you mean `reviewed`?)" in result.stderr
+
+
+def test_headings_never_skip_a_level(built):
+    for page in built.rglob("*.html"):
+        levels = [int(tag[1]) for tag, _ in parse_page(page).headings]
+        assert levels[0] == 1, page
+        for before, after in zip(levels, levels[1:]):
+            assert after <= before + 1, f"{page.relative_to(built)}: h{before} followed by h{after}"
