@@ -6,6 +6,7 @@ entry and text chunk keeps the line it came from, for error messages.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -59,7 +60,7 @@ class Section:
     line: int
     parts: tuple[Text | Entry, ...]
 
-    @property
+    @functools.cached_property
     def entries(self) -> tuple[Entry, ...]:
         return tuple(p for p in self.parts if isinstance(p, Entry))
 

@@ -7,6 +7,7 @@ A function of the linked site, the settings and today's date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections import defaultdict
@@ -100,7 +101,12 @@ def reading_grade(article: Article) -> float:
             line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)
             line = re.sub(r"^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", line)
             words.append(re.sub(r"[*_`>#|]", "", line))
-    prose = "\n".join(words).strip()
+    return _grade("\n".join(words).strip())
+
+
+@functools.lru_cache(maxsize=100_000)
+def _grade(prose: str) -> float:
+    """Cached across preview rebuilds: unchanged articles are not measured again."""
     return float(textstat.flesch_kincaid_grade(prose)) if prose else 0.0
 
 

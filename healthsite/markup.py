@@ -36,10 +36,17 @@ class _WikiLinks(InlineProcessor):
         return element, match.start(0), match.end(0)
 
 
+# Shared across builds, so a preview rebuild converts only the text that changed:
+# the same markdown whose wiki links lead to the same URLs gives the same HTML.
+_CACHE: dict[tuple, str] = {}
+_CACHE_LIMIT = 500_000
+
+
 class Markup:
     """Converts markdown chunks; reuse one instance for the whole site."""
 
     def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
+        self.links, self.url_for = links, url_for
         self.md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
         # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
         self.md.inlinePatterns.register(_WikiLinks(links, url_for), "wikilink", 175)
@@ -47,6 +54,19 @@ class Markup:
     def html(self, text: str) -> str:
         if not text.strip():
             return ""
+        key = (text, *(self._target(match[1]) for match in WIKI_LINK.finditer(text)))
+        cached = _CACHE.get(key)
+        if cached is None:
+            if len(_CACHE) >= _CACHE_LIMIT:
+                _CACHE.clear()
+            cached = _CACHE[key] = self._convert(text)
+        return cached
+
+    def _target(self, inner: str) -> str | None:
+        entity = self.links.get(split_wiki_link(inner)[0])
+        return self.url_for(entity) if entity else None
+
+    def _convert(self, text: str) -> str:
         raw = self.md.reset().convert(text)
         clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None,
                           clean_content_tags={"script", "style"})

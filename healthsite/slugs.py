@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from slugify import slugify
 
 _APOSTROPHES = [["'", ""], ["\u2019", ""]]
 
 
+@functools.lru_cache(maxsize=200_000)
 def make_slug(name: str) -> str:
     """`Heat or cold therapy` -> `heat-or-cold-therapy`; `Parkinson's` -> `parkinsons`."""
     return slugify(name, replacements=_APOSTROPHES, max_length=80, word_boundary=True)
