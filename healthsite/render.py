@@ -96,8 +96,8 @@ class Renderer:
         if problems:
             return Rendered([], [], problems)
         outputs, pages = [], []
-        for page in self._pages():
-            path, template, info, context, source = page
+        for template, info, context, source in self._pages():
+            path = info.path
             try:
                 html = self.env.get_template(template).render(page=info, **context)
             except Exception as exc:  # a template is editor-written code: report, never crash
@@ -113,23 +113,23 @@ class Renderer:
         site = self.site
         conditions = site.all("condition")
         home = PageInfo("", "home", self.config.title, self.config.description, None)
-        yield "", "home.html", home, {"conditions": conditions, "causes": site.all("cause"),
+        yield "home.html", home, {"conditions": conditions, "causes": site.all("cause"),
                                       "treatments": site.all("treatment"), "structured": self._web_page(home)}, ""
         for kind, title in (("condition", "Conditions A to Z"), ("cause", "Causes A to Z"), ("treatment", "Treatments A to Z")):
             info = PageInfo(f"{kind}s/", f"{kind}-index", title, f"Every {kind} on this site, from A to Z.", None)
-            yield info.path, "index.html", info, {"kind": kind, "groups": az_groups(site.all(kind)), "structured": self._web_page(info)}, ""
+            yield "index.html", info, {"kind": kind, "groups": az_groups(site.all(kind)), "structured": self._web_page(info)}, ""
         search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
-        yield search.path, "search.html", search, {"structured": self._web_page(search)}, ""
+        yield "search.html", search, {"structured": self._web_page(search)}, ""
         for condition in conditions:
             yield self._condition(condition)
         for entity in site.all("cause") + site.all("treatment"):
             yield self._entry_page(entity)
         for page in site.all("page"):
             info = self._info(page)
-            yield page.path, "page.html", info, {"entity": page, "body": self.html(page.article.overview),
-                                                 "structured": self._web_page(info)}, page.source_path
+            yield "page.html", info, {"entity": page, "body": self.html(page.article.overview),
+                                      "structured": self._web_page(info)}, page.source_path
         missing = PageInfo("404.html", "404", "Page not found", "", None)
-        yield "404.html", "404.html", missing, {"structured": self._web_page(missing)}, ""
+        yield "404.html", missing, {"structured": self._web_page(missing)}, ""
 
     def _web_page(self, info: PageInfo) -> str:
         return jsonld.script_json(jsonld.web_page(info.kind, self.absolute(info.path), info.title, info.summary, self.config.language))
@@ -155,7 +155,7 @@ class Renderer:
             "structured": jsonld.script_json(jsonld.condition_page(
                 condition, self.site, self.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         }
-        return condition.path, "condition.html", self._info(condition), context, article.document.path
+        return "condition.html", self._info(condition), context, article.document.path
 
     def _section(self, section) -> dict:
         parts = []
@@ -189,7 +189,7 @@ class Renderer:
             "sources": entity.article.document.meta.sources if entity.article else (),
             "structured": jsonld.script_json(jsonld.entry_page(entity, site, self.absolute, self.config.language, info.summary)),
         }
-        return entity.path, entity.kind + ".html", info, context, entity.source_path
+        return entity.kind + ".html", info, context, entity.source_path
 
     def _related_conditions(self, condition: Entity, limit: int = 5) -> list[Entity]:
         """Conditions that share the most causes and treatments with this one."""
