@@ -240,10 +240,10 @@ class PageHandler(web.RequestHandler):
             if not raw.endswith("/"):
                 return self.redirect(raw + "/")
             target = target / "index.html"
+        if has_errors(self.preview.problems) and (raw.endswith("/") or target.suffix == ".html"):
+            return self._error_page()  # every page shows the problems until they are fixed
         if not target.resolve().is_relative_to(out) or not target.is_file():
             return self._not_found()
-        if target.suffix == ".html" and has_errors(self.preview.problems):
-            return self._error_page()
         # A `?v=<hash>` asset never changes under that URL: let the browser keep it across reloads.
         self._send(target, 200, immutable="v=" in (self.request.query or ""))
 

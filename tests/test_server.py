@@ -159,6 +159,23 @@ def test_config_changes_and_renames_are_picked_up(site, server, browser):
     page.close()
 
 
+def test_a_site_broken_from_the_start_shows_the_error_page_then_recovers(site, browser):
+    article = site / "content/conditions/leg-cramps.md"
+    good = article.read_text()
+    article.write_text(good.replace("reviewed: 2026-01-10", "reviewed: someday"))
+    running = Server(site)
+    try:
+        running.wait_for("Serving the preview")
+        page = browser.new_page()
+        page.goto(running.url + "/")
+        expect(page.locator("main")).to_contain_text("content/conditions/leg-cramps.md:4: error: `reviewed` must be a real date")
+        article.write_text(good)
+        expect(page.locator("h1")).to_have_text("Health Matters", timeout=DEADLINE_MS)
+        page.close()
+    finally:
+        assert running.stop() == 0
+
+
 def test_drafts_are_previewed(server):
     assert raw_get(server.port, "/conditions/hidden-draft/")[0] == 200
 
