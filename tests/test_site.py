@@ -114,7 +114,7 @@ def test_every_page_has_lang_title_description_and_one_h1(built):
         assert re.search(r'<html lang="en-GB">', html), page
         assert re.search(r"<title>[^<]+</title>", html), page
         assert re.search(r'<meta name="description" content="[^"]+">', html), page
-        assert len(parse_page(page).headings and [h for h in parse_page(page).headings if h[0] == "h1"]) == 1, page
+        assert [tag for tag, _ in parse_page(page).headings].count("h1") == 1, page
 
 
 def test_required_urls_exist(built):
