@@ -33,6 +33,8 @@ ATTR_LIST = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
 LIST_ITEM = re.compile(r"^ {0,1}(?P<marker>\d{1,9}[.)-]|[-*+])(?P<gap>[ \t]+)(?P<rest>\S.*)$")
 BOLD_NAME = re.compile(r"^(\*\*|__)(?P<name>[^*_].*?)\1(?P<rest>.*)$")
 AFTER_NAME = re.compile(r"^\s*(?:[:.\u2013\u2014-]\s*)?")
+WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+KIND_PREFIX = re.compile(r"^\s*(condition|cause|treatment|page)s?\s*:\s*(.+)$", re.I)
 FENCE = re.compile(r"^\s*(```|~~~)")
 INLINE_CODE = re.compile(r"`+[^`]*`+")
 MAX_NAME = 80
@@ -136,6 +138,24 @@ def prose_lines(text: Text):
     for number, line, fenced in _with_fences(lines):
         if not fenced:
             yield number, INLINE_CODE.sub("", line)
+
+
+def split_wiki_link(inner: str) -> tuple[str, str]:
+    """`cause:medications|these medicines` -> (`cause:medications`, `these medicines`).
+
+    Without a label the reader sees the name, never the `kind:` prefix."""
+    target, _, label = inner.partition("|")
+    target = target.strip()
+    prefix = KIND_PREFIX.match(target)
+    return target, label.strip() or (prefix[2].strip() if prefix else target)
+
+
+def plain_text(markdown_text: str) -> str:
+    """The readable words of a markdown chunk: links become their labels, markup goes."""
+    text = WIKI_LINK.sub(lambda match: split_wiki_link(match[1])[1], markdown_text)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", text)
+    return re.sub(r"[*_`>#|]", "", text)
 
 
 def _with_fences(lines: Lines):

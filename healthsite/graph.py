@@ -9,18 +9,15 @@ only from entries, wiki links and front matter (content-format.md, section 5).
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .article import PREVENTION, Article, Entry, Text, prose_lines
+from .article import KIND_PREFIX, PREVENTION, WIKI_LINK, Article, Entry, Text, prose_lines, split_wiki_link
 from .problems import Problem, error, warning
 from .slugs import make_slug, number_variants
 
 KINDS = ("condition", "cause", "treatment", "page")
 URL_FOLDERS = {"condition": "conditions/", "cause": "causes/", "treatment": "treatments/", "page": ""}
-WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
-KIND_PREFIX = re.compile(r"^\s*(condition|cause|treatment|page)s?\s*:\s*(.+)$", re.I)
 
 Key = tuple[str, str]  # (kind, slug)
 
@@ -197,16 +194,6 @@ def find_wiki_links(text: Text) -> list[WikiLink]:
         for number, line in prose_lines(text)
         for match in WIKI_LINK.finditer(line)
     ]
-
-
-def split_wiki_link(inner: str) -> tuple[str, str]:
-    """`cause:medications|these medicines` -> (`cause:medications`, `these medicines`).
-
-    Without a label the reader sees the name, never the `kind:` prefix."""
-    target, _, label = inner.partition("|")
-    target = target.strip()
-    prefix = KIND_PREFIX.match(target)
-    return target, label.strip() or (prefix[2].strip() if prefix else target)
 
 
 class _NameIndex:

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Callable
 
-from .article import PREVENTION, SYMPTOMS, Article, Text, prose_lines
+from .article import PREVENTION, SYMPTOMS, Article, Text, plain_text, prose_lines
 from .graph import Entity, Site
 
 SCHEMA = "https://schema.org"
@@ -111,9 +111,8 @@ def symptom_names(article: Article) -> list[str]:
 
 
 def _plain(parts) -> str:
-    text = " ".join(line for p in parts if isinstance(p, Text) for _, line in prose_lines(p))
-    text = re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", text)
-    return re.sub(r"\s+", " ", re.sub(r"[*_`#>]", "", text)).strip()
+    lines = [line for p in parts if isinstance(p, Text) for _, line in prose_lines(p)]
+    return re.sub(r"\s+", " ", plain_text("\n".join(lines))).strip()
 
 
 def script_json(data: dict) -> str:

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import textstat
 
-from .article import SEE_A_DOCTOR, Article, Entry, prose_lines
+from .article import SEE_A_DOCTOR, Article, Entry, plain_text, prose_lines
 from .config import Config
 from .graph import Site
 from .problems import Problem, warning
@@ -94,14 +94,8 @@ def _chunks(article: Article):
 
 def reading_grade(article: Article) -> float:
     """Flesch-Kincaid grade of the article's prose (markdown syntax and links reduced to their words)."""
-    words = []
-    for text in _chunks(article):
-        for _, line in prose_lines(text):
-            line = re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", line)
-            line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)
-            line = re.sub(r"^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", line)
-            words.append(re.sub(r"[*_`>#|]", "", line))
-    return _grade("\n".join(words).strip())
+    lines = [line for text in _chunks(article) for _, line in prose_lines(text)]
+    return _grade(plain_text("\n".join(lines)).strip())
 
 
 @functools.lru_cache(maxsize=100_000)

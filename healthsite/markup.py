@@ -11,7 +11,8 @@ import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
 
-from .graph import WIKI_LINK, Entity, split_wiki_link
+from .article import WIKI_LINK, split_wiki_link
+from .graph import Entity
 
 ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) - {"center", "map", "area", "acronym", "strike", "tt"}) | {"section"}
 ALLOWED_ATTRIBUTES = {

@@ -34,9 +34,6 @@ class Build:
     def ok(self) -> bool:
         return not has_errors(self.problems)
 
-    def count(self, severity: str) -> int:
-        return sum(1 for p in self.problems if p.severity == severity)
-
 
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
                search: bool = True) -> Build:
@@ -59,8 +56,9 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
         articles.append(article)
         problems += found
     lap("parse")
-    published = [a for a in articles if drafts or not a.document.meta.draft]
-    hidden = [a for a in articles if not (drafts or not a.document.meta.draft)]
+    shown = {id(a) for a in articles if drafts or not a.document.meta.draft}
+    published = [a for a in articles if id(a) in shown]
+    hidden = [a for a in articles if id(a) not in shown]  # drafts: kept only to explain links to them
     site, found = build_graph(published, hidden)
     problems += found + lint(site, config, day)
     lap("link")
@@ -76,10 +74,8 @@ def read_static(config: Config) -> list[Output]:
     folder = config.root / "static"
     if not folder.is_dir():
         return []
-    return [
-        Output(path.relative_to(config.root).as_posix(), path.read_bytes(), path.relative_to(config.root).as_posix())
-        for path in walk_files(folder)
-    ]
+    files = [(path.relative_to(config.root).as_posix(), path) for path in walk_files(folder)]
+    return [Output(rel, path.read_bytes(), rel) for rel, path in files]
 
 
 class OutputRefused(Exception):

@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 
 from . import jsonld
-from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text
+from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text, plain_text
 from .config import Config
 from .graph import Entity, Site
 from .markup import Markup
@@ -268,8 +268,7 @@ def _prevention_anchor(article: Article) -> str:
 
 
 def _first_sentence(markdown_text: str, limit: int = 160) -> str:
-    plain = re.sub(r"\[\[([^\]|]+\|)?([^\]]+)\]\]", r"\2", markdown_text)
-    plain = re.sub(r"[*_`#>\[\]]", "", plain).split("\n\n")[0].replace("\n", " ").strip()
+    plain = plain_text(markdown_text).split("\n\n")[0].replace("\n", " ").strip()
     sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
