@@ -18,7 +18,7 @@ from .graph import Site, build_graph
 from .lint import lint, today
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, Renderer, asset_urls
-from .write import index_search, refuse_output, site_files, url_clashes, write_site
+from .write import broken_links, index_search, refuse_output, site_files, url_clashes, write_site
 
 
 @dataclass
@@ -65,7 +65,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     rendered = Renderer(config, site, asset_urls(config, static_files), day, search).render_all()
     problems += rendered.problems
     outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
-    problems += url_clashes(outputs)
+    problems += url_clashes(outputs) + broken_links(outputs, config)
     lap("render")
     return Build(outputs, sort_problems(problems), site, time.perf_counter() - start, timings=timings)
 

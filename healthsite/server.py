@@ -35,7 +35,7 @@ from watchdog.observers import Observer
 
 from .config import Config, load_config
 from .pipeline import Build, OutputRefused, publish
-from .problems import has_errors
+from .problems import error, has_errors
 
 DEBOUNCE_SECONDS = 0.03  # a burst of saves (or a git checkout) within this gap is one rebuild
 WATCHED_FOLDERS = ("content", "templates", "static")
@@ -174,8 +174,6 @@ class Watcher(FileSystemEventHandler):
         try:
             return self.preview.rebuild()
         except Exception as exc:  # never let the server die on a build
-            from .problems import error
-
             self.preview.problems = [error("(preview)", 0, f"internal error while building: {exc!r}")]
             return None
 

@@ -8,15 +8,19 @@ it never deletes a folder it did not create.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from .config import Config
-from .problems import Problem, error
+from .problems import Problem, error, warning
 from .render import Output, PageInfo
 
 MARKER = ".healthsite-output"  # written into every output folder we create
@@ -88,6 +92,60 @@ def url_clashes(outputs: list[Output]) -> list[Problem]:
         else:
             first[key] = out
     return problems
+
+
+LINK = re.compile(r'<(?:a|link|img|script)\b[^>]*?\s(?:href|src)="([^"]*)"')
+
+
+def broken_links(outputs: list[Output], config: Config) -> list[Problem]:
+    """Every link from one page of the site to another must lead to a file the build writes.
+
+    Reported at the source file and, where the link is written there, its line."""
+    base = config.base_path
+    files = {out.path for out in outputs}
+    problems = []
+    for out in outputs:
+        if not out.path.endswith(".html"):
+            continue
+        page_url = base + out.path.removesuffix("index.html")
+        for href in dict.fromkeys(LINK.findall(out.data.decode("utf-8"))):
+            target = _internal_path(href, page_url, base)
+            if target is None or target in files:
+                continue
+            where = out.source or "templates"
+            line = _line_of(config.root / where, href)
+            if target + "/index.html" in files:  # most hosts redirect a folder to its index, not all
+                problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{href}/`"))
+            else:
+                problems.append(error(where, line, f"broken link `{href}`: no page at that address"))
+    return problems
+
+
+def _internal_path(href: str, page_url: str, base: str) -> str | None:
+    """The output file a same-site link asks for (below the base path), or None for other links."""
+    parts = urlsplit(html.unescape(href))
+    if parts.scheme or parts.netloc or not parts.path:
+        return None  # another site, mailto:, tel:, or just #fragment
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(page_url), parts.path))
+    if parts.path.endswith("/") and not path.endswith("/"):
+        path += "/"
+    if not path.startswith(base):
+        return "\0outside"  # a root-relative link that skips the base path is broken once published
+    rel = path[len(base):]
+    return rel + "index.html" if rel.endswith("/") or rel == "" else rel
+
+
+def _line_of(path: Path, href: str) -> int:
+    """The line where the link is written: as a markdown or HTML link first, else anywhere."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    for pattern in (f"]({href})", f'"{href}"', href):
+        found = next((number for number, line in enumerate(lines, 1) if pattern in line), 0)
+        if found:
+            return found
+    return 0
 
 
 def refuse_output(config: Config, out: Path) -> str | None:

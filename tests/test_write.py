@@ -71,3 +71,20 @@ def test_feed_is_atom_newest_review_first_and_escaped():
     assert titles == ["B", "A <&> B"]
     assert root.findtext("a:updated", namespaces=ns) == "2026-01-01T00:00:00Z"
     assert b"A &lt;&amp;&gt; B" in data
+
+
+def test_broken_links_are_found_in_the_pages_with_their_source(tmp_path):
+    from healthsite.write import broken_links
+
+    (tmp_path / "content/pages").mkdir(parents=True)
+    (tmp_path / "content/pages/a.md").write_text("---\ntitle: A\n---\nSee [b](../b/)\nand [gone](/gone/) or [c](/c).\n")
+    page = b'<a href="/">home</a> <a href="../b/">b</a> <a href="/gone/">gone</a> <a href="/c">c</a> <a href="https://x.org/">x</a> <a href="#top">t</a> <img src="/static/i.png" alt="i">'
+    outputs = [Output("index.html", b"", ""), Output("a/index.html", page, "content/pages/a.md"),
+               Output("b/index.html", b"", ""), Output("c/index.html", b"", ""), Output("static/i.png", b"", "")]
+    problems = broken_links(outputs, Config(root=tmp_path))
+    assert [(p.line, p.severity, p.message) for p in problems] == [
+        (5, "error", "broken link `/gone/`: no page at that address"),
+        (5, "warning", "link `/c` needs a trailing slash: write `/c/`"),
+    ]
+    published = broken_links(outputs, Config(root=tmp_path, base_url="https://example.org/health/"))
+    assert "broken link `/`" in published[0].message  # skips the base path: broken once published
