@@ -24,7 +24,7 @@ sources:
   - title: "<img src=x onerror=alert(2)>"
     url: https://example.org/?a=1&b=<2>
 ---
-Raw HTML: <script>alert(3)</script> <img src="x.png" alt="x" onerror="alert(4)">
+Raw HTML: <script>alert(3)</script> <img src="/static/favicon.svg" alt="x" onerror="alert(4)">
 <a href="javascript:alert(5)">js link</a> <a href="data:text/html,<script>alert(6)</script>">data link</a>
 <iframe src="https://evil.example"></iframe> <object data="evil.swf"></object>
 <style>body { display: none }</style>
