@@ -81,6 +81,16 @@ def server(site):
     assert "Traceback" not in "".join(running.lines)
 
 
+def live(page, url: str | None = None) -> None:
+    """Open url (or stay), then wait until livereload.js has shaken hands with the server:
+    a save before that would reload nothing, as a page opened mid-save would not."""
+    if url:
+        page.goto(url)
+    page.wait_for_function("window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol > 0",
+                           timeout=DEADLINE_MS)
+    page.wait_for_timeout(50)  # the `info` message that registers the page follows the handshake
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
@@ -89,11 +99,12 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_saving_an_article_reloads_the_browser(site, server, browser):
     page = browser.new_page()
-    page.goto(server.url + "/conditions/leg-cramps/")
+    live(page, server.url + "/conditions/leg-cramps/")
     expect(page.locator("h1")).to_have_text("Leg cramps")
     article = site / "content/conditions/leg-cramps.md"
     edit(article, "Not drinking enough fluid", "First edit: fluid")
     expect(page.locator("main")).to_contain_text("First edit: fluid", timeout=DEADLINE_MS)
+    live(page)
     # two edits within one second both show (livereload would drop the second)
     edit(article, "Overusing the leg muscles", "Second edit")
     time.sleep(0.3)
@@ -106,24 +117,29 @@ def test_saving_an_article_reloads_the_browser(site, server, browser):
 
 def test_broken_content_shows_the_error_page_and_recovers(site, server, browser):
     page = browser.new_page()
-    page.goto(server.url + "/conditions/back-spasms/")
+    live(page, server.url + "/conditions/back-spasms/")
     article = site / "content/conditions/back-spasms.md"
     good = article.read_text()
     article.write_text(good.replace("summary: Back", "summary: [Back", 1))  # YAML error
     expect(page.locator("h1")).to_have_text("The preview could not be rebuilt", timeout=DEADLINE_MS)
     expect(page.locator("main")).to_contain_text("content/conditions/back-spasms.md:4")
+    live(page)
     article.write_text(good)
     expect(page.locator("h1")).to_have_text("Back spasms", timeout=DEADLINE_MS)
+    live(page)
 
     article.write_text(good.replace("[[poor posture]].", "[[poor postur]].", 1))  # unknown link
     expect(page.locator("main")).to_contain_text("unknown link [[poor postur]]", timeout=DEADLINE_MS)
+    live(page)
     article.write_text(good)
     expect(page.locator("h1")).to_have_text("Back spasms", timeout=DEADLINE_MS)
+    live(page)
 
     template = site / "templates/condition.html"
     template_text = template.read_text()
     template.write_text(template_text.replace("{{ entity.title }}", "{{ entity.title }", 1))
     expect(page.locator("main")).to_contain_text("templates/condition.html:", timeout=DEADLINE_MS)
+    live(page)
     template.write_text(template_text)
     expect(page.locator("h1")).to_have_text("Back spasms", timeout=DEADLINE_MS)
     assert server.process.poll() is None
@@ -132,10 +148,11 @@ def test_broken_content_shows_the_error_page_and_recovers(site, server, browser)
 
 def test_new_and_deleted_articles_are_picked_up(site, server, browser):
     page = browser.new_page()
-    page.goto(server.url + "/conditions/")
+    live(page, server.url + "/conditions/")
     new = site / "content/conditions/neck-pain.md"
     new.write_text("---\ntitle: Neck pain\nsummary: A fixture.\nreviewed: 2026-01-01\n---\nText.\n")
     expect(page.locator("main")).to_contain_text("Neck pain", timeout=DEADLINE_MS)
+    live(page)
     new.unlink()
     expect(page.locator("main")).not_to_contain_text("Neck pain", timeout=DEADLINE_MS)
     assert raw_get(server.port, "/conditions/neck-pain/")[0] == 404
@@ -144,7 +161,7 @@ def test_new_and_deleted_articles_are_picked_up(site, server, browser):
 
 def test_config_changes_and_renames_are_picked_up(site, server, browser):
     page = browser.new_page()
-    page.goto(server.url + "/conditions/back-spasms/")
+    live(page, server.url + "/conditions/back-spasms/")
     config = site / "config.yaml"
     config.write_text(config.read_text().replace("title: Health Matters", "title: Renamed Site"))
     expect(page.locator(".site-name")).to_have_text("Renamed Site", timeout=DEADLINE_MS)
@@ -167,7 +184,7 @@ def test_a_site_broken_from_the_start_shows_the_error_page_then_recovers(site, b
     try:
         running.wait_for("Serving the preview")
         page = browser.new_page()
-        page.goto(running.url + "/")
+        live(page, running.url + "/")
         expect(page.locator("main")).to_contain_text("content/conditions/leg-cramps.md:4: error: `reviewed` must be a real date")
         article.write_text(good)
         expect(page.locator("h1")).to_have_text("Health Matters", timeout=DEADLINE_MS)
