@@ -16,6 +16,7 @@ import dataclasses
 import errno
 import html
 import ipaddress
+import json
 import logging
 import mimetypes
 import shutil
@@ -49,6 +50,8 @@ class Preview:
         self.config_path, self.host, self.port, self.out = config_path, host, port, out
         self.problems: list = []
         self.base_path = "/"
+        self.generation = 0  # counts rebuilds
+        self.served: dict[str, int] = {}  # page path -> the generation it was last served from
 
     def config(self) -> tuple[Config, list]:
         config, problems = load_config(self.config_path)
@@ -62,6 +65,7 @@ class Preview:
         # No search index in the preview: it would slow every rebuild; `build` makes it.
         build = publish(config, self.out, drafts=True, problems=problems, search=False)
         self.problems = [] if build.written else list(build.problems)
+        self.generation += 1
         return build
 
 
@@ -175,6 +179,7 @@ class Watcher(FileSystemEventHandler):
             return self.preview.rebuild()
         except Exception as exc:  # never let the server die on a build
             self.preview.problems = [error("(preview)", 0, f"internal error while building: {exc!r}")]
+            self.preview.generation += 1
             return None
 
     def _done(self, future, changed: list[str], started: float) -> None:
@@ -187,8 +192,27 @@ class Watcher(FileSystemEventHandler):
             self._rebuild()
 
 
+RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+
+
+class ReloadSocket(LiveReloadHandler):
+    """livereload's WebSocket, plus one fix: a page served before the latest rebuild whose
+    socket connects after it (a save while the page was loading) is reloaded at once."""
+
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def on_message(self, message):
+        super().on_message(message)
+        url = json.loads(message).get("url") if '"info"' in message else None
+        if url:
+            served = self.preview.served.get(urlsplit(url).path, self.preview.generation)
+            if served < self.preview.generation:
+                self.send_message(RELOAD)
+
+
 def reload_browsers() -> None:
-    message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+    message = RELOAD
     for waiter in list(LiveReloadHandler.waiters):
         try:
             waiter.write_message(message)
@@ -256,6 +280,7 @@ class PageHandler(web.RequestHandler):
         data = path.read_bytes()
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if kind == "text/html":
+            self.preview.served[urlsplit(self.request.uri).path] = self.preview.generation
             data = data.replace(b"</body>", live_script(self.preview).encode() + b"</body>", 1)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"
@@ -265,6 +290,7 @@ class PageHandler(web.RequestHandler):
         self.finish(data)
 
     def _error_page(self) -> None:
+        self.preview.served[urlsplit(self.request.uri).path] = self.preview.generation
         self.set_status(500)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
@@ -312,7 +338,7 @@ class LiveReloadJS(web.RequestHandler):
 
 def make_app(preview: Preview) -> web.Application:
     return web.Application([
-        (r"/livereload", LiveReloadHandler),
+        (r"/livereload", ReloadSocket, {"preview": preview}),
         (r"/livereload\.js", LiveReloadJS),
         (r"/(.*)", PageHandler, {"preview": preview}),
     ])

@@ -5,6 +5,7 @@ that try to escape the output folder."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import subprocess
@@ -236,3 +237,37 @@ def test_host_that_cannot_be_bound(site):
 def test_loopback_detection():
     assert _is_loopback("127.0.0.1") and _is_loopback("localhost") and _is_loopback("::1")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
+
+
+def test_a_page_that_connects_after_a_rebuild_is_reloaded_at_once(site, server):
+    """The race the browser tests avoid by waiting: a save while a page is still loading."""
+    import asyncio
+    import concurrent.futures
+
+    from tornado.websocket import websocket_connect
+
+    assert raw_get(server.port, "/conditions/leg-cramps/")[0] == 200  # served from this build
+    edit(site / "content/conditions/leg-cramps.md", "Not drinking enough fluid", "Saved while loading")
+    server.wait_for("leg-cramps.md changed: rebuilt")
+
+    async def handshake(path: str) -> list[str]:
+        socket = await websocket_connect(f"ws://127.0.0.1:{server.port}/livereload")
+        socket.write_message('{"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}')
+        socket.write_message(json.dumps({"command": "info", "url": server.url + path, "plugins": {}}))
+        messages = []
+        try:
+            while True:
+                messages.append(await asyncio.wait_for(socket.read_message(), 1.0))
+        except asyncio.TimeoutError:
+            socket.close()
+        return messages
+
+    def in_thread(path: str) -> list[str]:  # Playwright owns this thread's event loop
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, handshake(path)).result()
+
+    stale = in_thread("/conditions/leg-cramps/")
+    assert any('"reload"' in m for m in stale), stale
+    assert raw_get(server.port, "/conditions/back-spasms/")[0] == 200  # served after the rebuild
+    fresh = in_thread("/conditions/back-spasms/")
+    assert not any('"reload"' in m for m in fresh), fresh
