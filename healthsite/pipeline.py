@@ -56,9 +56,11 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
         articles.append(article)
         problems += found
     lap("parse")
-    shown = {id(a) for a in articles if drafts or not a.document.meta.draft}
-    published = [a for a in articles if id(a) in shown]
-    hidden = [a for a in articles if id(a) not in shown]  # drafts: kept only to explain links to them
+    def shown(article: Article) -> bool:
+        return drafts or not article.document.meta.draft
+
+    published = [a for a in articles if shown(a)]
+    hidden = [a for a in articles if not shown(a)]  # drafts: kept only to explain links to them
     site, found = build_graph(published, hidden)
     problems += found + lint(site, config, day)
     lap("link")

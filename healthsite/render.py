@@ -60,13 +60,12 @@ def asset_urls(config: Config, static_files: list[Output]) -> dict[str, str]:
 
 class Renderer:
     def __init__(self, config: Config, site: Site, assets: dict[str, str], day: dt.date, search: bool = True):
-        self.config, self.site, self.assets, self.day, self.search = config, site, assets, day, search
+        self.config, self.site, self.assets, self.day = config, site, assets, day
         self.templates_dir = config.root / "templates"
         self.env = template_environment(self.templates_dir)
         # Builds run one at a time, so the shared environment's globals belong to this build.
         self.env.globals.update(site=config, url=self.url, absolute=self.absolute, asset=self.asset, search_enabled=search)
         self.markup = Markup(site.links, self.url)
-        self._html: dict[str, str] = {}
 
     # --- helpers available in templates
 
@@ -85,9 +84,7 @@ class Renderer:
     def html(self, text: Text | None) -> str:
         if text is None:
             return ""
-        if text.markdown not in self._html:
-            self._html[text.markdown] = self.markup.html(text.markdown)
-        return self._html[text.markdown]
+        return self.markup.html(text.markdown)  # Markup caches: a description shown twice converts once
 
     # --- the whole site
 
