@@ -224,7 +224,7 @@ def _entry(item: Lines, kind: str) -> Entry | None:
     first_number, first = item[0]
     match = LIST_ITEM.match(first)
     assert match
-    name, rest = _split_name(match["rest"])
+    name, rest = split_name(match["rest"])
     if not name or not make_slug(name):
         return None
     indent = len(match["marker"]) + len(match["gap"]) + (1 if first.startswith(" ") else 0)
@@ -233,7 +233,7 @@ def _entry(item: Lines, kind: str) -> Entry | None:
     return Entry(name, make_slug(name), kind, description)
 
 
-def _split_name(text: str) -> tuple[str, str]:
+def split_name(text: str) -> tuple[str, str]:  # also names symptoms for structured data
     """`**Dehydration**: When...` / `Dehydration: When...` / `Nerve damage - If...` -> (name, rest)."""
     bold = BOLD_NAME.match(text)
     if bold:

@@ -8,12 +8,11 @@ import json
 import re
 from typing import Callable
 
-from .article import PREVENTION, SYMPTOMS, Article, Text, plain_text, prose_lines
+from .article import LIST_ITEM, MAX_NAME, PREVENTION, SYMPTOMS, Article, Text, plain_text, prose_lines, split_name
 from .graph import Entity, Site
 
 SCHEMA = "https://schema.org"
 TYPES = {"condition": "MedicalCondition", "cause": "MedicalCause", "treatment": "MedicalTherapy"}
-ITEM = re.compile(r"^(?:\d{1,9}[.)-]|[-*+])\s+(.+)$")
 
 
 def entity_id(absolute: Callable[[Entity], str], entity: Entity) -> str:
@@ -102,10 +101,10 @@ def symptom_names(article: Article) -> list[str]:
             continue
         for part in section.parts:
             for _, line in prose_lines(part):
-                match = ITEM.match(line)
+                match = LIST_ITEM.match(line)
                 if match:
-                    name = re.split(r":|\s-\s", match[1], maxsplit=1)[0].strip(" *_.")
-                    if 0 < len(name) <= 80:
+                    name = split_name(match["rest"])[0] or plain_text(match["rest"]).strip(" .")
+                    if 0 < len(name) <= MAX_NAME:
                         names.append(name)
     return names
 

@@ -212,10 +212,9 @@ class ReloadSocket(LiveReloadHandler):
 
 
 def reload_browsers() -> None:
-    message = RELOAD
     for waiter in list(LiveReloadHandler.waiters):
         try:
-            waiter.write_message(message)
+            waiter.write_message(RELOAD)
         except Exception:
             LiveReloadHandler.waiters.discard(waiter)
 
@@ -280,7 +279,7 @@ class PageHandler(web.RequestHandler):
         data = path.read_bytes()
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if kind == "text/html":
-            self.preview.served[urlsplit(self.request.uri).path] = self.preview.generation
+            self._mark_served()
             data = data.replace(b"</body>", live_script(self.preview).encode() + b"</body>", 1)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"
@@ -289,8 +288,12 @@ class PageHandler(web.RequestHandler):
         self.set_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "no-store")
         self.finish(data)
 
-    def _error_page(self) -> None:
+    def _mark_served(self) -> None:
+        """Remember which build this page came from (see ReloadSocket)."""
         self.preview.served[urlsplit(self.request.uri).path] = self.preview.generation
+
+    def _error_page(self) -> None:
+        self._mark_served()
         self.set_status(500)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
