@@ -1,43 +1,103 @@
-"""Parsing an article body into sections, and causes/treatments sections into entries.
+"""Parsing an article body into sections, and sections into entries.
+
+This module owns the markdown grammar: later stages read the `Article` it
+returns (sections, entries, get-help levels, the text chunks with their
+lines) and never look at raw markdown themselves.
 
 Works on the markdown's lines (not on rendered HTML) so that every section,
-entry and text chunk keeps the line it came from, for error messages.
+entry and text chunk keeps the line it came from, for error messages. The
+rules follow how health publishers really write (content-format.md, sections
+3 and 4): NHS lowercase bullets and Do/Don't lists, NIH question headings and
+`Name. Sentence` items, guides with dashes, bold group labels and `###` groups.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
+from typing import Iterator, Union
 
 from .content import Document
-from .problems import Problem, warning
+from .problems import Problem, error, warning
 from .slugs import make_slug
 
-SEE_A_DOCTOR, PREVENTION, TREATMENTS, CAUSES, SYMPTOMS, PLAIN = (
-    "see-a-doctor", "prevention", "treatments", "causes", "symptoms", "plain")
-ENTRY_KINDS = {CAUSES: "cause", TREATMENTS: "treatment"}
+# --- section kinds -----------------------------------------------------------------------
 
-# First match wins, in this order (content-format.md, section 3).
-KIND_WORDS = [
-    (SEE_A_DOCTOR, r"doctor|gp\b|emergenc|urgent|medical help"),
-    (PREVENTION, r"prevent|avoid"),
-    (TREATMENTS, r"treat|therap|relie[fv]|remed|manag"),
-    (CAUSES, r"cause|trigger|risk factor"),
-    (SYMPTOMS, r"symptom|sign"),
+SYMPTOMS, CAUSES, TREATMENTS, PREVENTION, GET_HELP, PLAIN = (
+    "symptoms", "causes", "treatments", "prevention", "get-help", "plain")
+OVERVIEW = "overview"  # the text before the first heading
+ENTRY_KINDS = {CAUSES: "cause", TREATMENTS: "treatment", SYMPTOMS: "symptom"}
+LEVELS = ("gp", "urgent", "emergency")  # get-help levels, least serious first
+
+# What a heading's words say its section is about. The earliest match in the heading
+# wins, so "Treatment from a GP" is treatment and "See a GP about treatment" is help;
+# the first table entry wins a tie ("preventive treatment" is treatment).
+HEADING_CUES = [
+    (TREATMENTS, r"prevent(?:ive|ative) (?:treatment|medicine|medication|therap)"),
+    (GET_HELP, r"(?:see|ask|contact|call|phone|speak to|talk to|visit|go to|book|get|seek|seeing|getting|seeking)\b[\w\s,'’]{0,30}?"
+               r"\b(?:gp|doctor|pharmacist|nurse|midwife|111|999|112|911|a&e|a & e|ambulance|emergency|help|advice|care|attention)\b"),
+    (GET_HELP, r"(?<!non-)(?<!non )\burgent|\bemergenc|\b(?:999|111|112|911)\b|\ba&e\b|medical (?:help|advice|attention)|immediate action"),
+    (PREVENTION, r"\bprevent|\bavoid|\bstop(?:ping)? \w+ (?:coming back|happening)|\breduc\w* (?:the|your) risk"),
+    (TREATMENTS, r"\btreat|\btherap|\brelie[fv]|\bremed|\bmanag|\bself[- ]?care|\bfirst aid|\bdo yourself|\bcan do\b|\bease\b|\beasing\b|\bcure"),
+    (CAUSES, r"\bcaus|\btrigger|\brisk|\bmore likely|\bwho gets\b|\bwho can get\b|\bwhy \w+ happen"),
+    (SYMPTOMS, r"\bsymptom|\bsigns?\b|\bcheck if\b|\bwhat \w+ (?:feels?|looks?) like"),
 ]
-KIND_PATTERNS = [(kind, re.compile(r"\b(?:" + words + ")", re.I)) for kind, words in KIND_WORDS]
-FORCEABLE = {SEE_A_DOCTOR, PREVENTION, TREATMENTS, CAUSES, SYMPTOMS, PLAIN}
+HEADING_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in HEADING_CUES]
 
+# Get-help levels as the NHS uses them; the most serious one named wins.
+LEVEL_CUES = {
+    "emergency": r"\b(?:999|112|911)\b|\ba ?& ?e\b|accident and emergency|ambulance|emergency (?:department|care|room|services?|number)"
+                 r"|immediate action|call (?:an )?emergency|\bemergency\b",
+    "urgent": r"(?<!non-)(?<!non )\burgent|\b111\b|same day|straight away|immediately|right away",
+    "gp": r"\bgp\b|doctor|pharmacist|nurse|midwife|appointment|health ?care provider",
+}
+LEVEL_PATTERNS = {level: re.compile(words, re.I) for level, words in LEVEL_CUES.items()}
+LEVEL_LABELS = {"gp": "Non-urgent advice", "urgent": "Urgent advice", "emergency": "Immediate action required"}
+
+# Names an editor may force with `{: .kind }`; the get-help levels force the level too.
+FORCEABLE = {SYMPTOMS: SYMPTOMS, CAUSES: CAUSES, TREATMENTS: TREATMENTS, PREVENTION: PREVENTION, PLAIN: PLAIN,
+             GET_HELP: GET_HELP, "see-a-doctor": GET_HELP, **{level: GET_HELP for level in LEVELS}}
+
+# What the line before a list says its items are ("Other causes are", "Symptoms include:").
+LEAD_IN_CUES = [
+    (None, r"\b(?:you can|you could|you should|try(?: to)?|it (?:may|can|might) help to|things you can do(?: include)?)\s*:?\s*$"),
+    ("none", r"\bhelps? (?:with|for)\b|\bside effects?\b|\bcomplications?\b|\btypes?\b|\bkinds?\b|\btests?\b|\bdiagnos"),
+    (SYMPTOMS, r"\bsymptoms?\b|\bsigns?\b"),
+    (CAUSES, r"\bcaus(?:e|es|ed|ing)\b|\btriggers?\b|\brisk\b|\bmore likely\b|\breasons?\b"),
+    (TREATMENTS, r"\btreat(?:ment|ments|ed)?\b|\btherap|\bremed|\brelie[fv]"),
+]
+LEAD_IN_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in LEAD_IN_CUES]
+
+# --- the markdown grammar ------------------------------------------------------------------
+
+HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t]*$")
 ATTR_LIST = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
-LIST_ITEM = re.compile(r"^ {0,1}(?P<marker>\d{1,9}[.)-]|[-*+])(?P<gap>[ \t]+)(?P<rest>\S.*)$")
-BOLD_NAME = re.compile(r"^(\*\*|__)(?P<name>[^*_].*?)\1(?P<rest>.*)$")
-AFTER_NAME = re.compile(r"^\s*(?:[:.\u2013\u2014-]\s*)?")
+LIST_STYLE = re.compile(r"^\s*\{:?\s*\.list--(tick|check|cross)\s*\}\s*$")
+LIST_ITEM = re.compile(r"^ ?(?P<marker>\d{1,9}[.)-]|[-*+])(?P<gap>[ \t]+)(?P<rest>\S.*)$")
+BOLD_START = re.compile(r"^(\*\*|__)(?P<name>[^*_].*?)\1(?P<rest>.*)$")
+BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<label>[^*_][^*]*?)\1\s*:?\s*$")
+STEP = re.compile(r"^(?:step|stage)\s+\d+\s*[:.)\u2013\u2014-]?\s*", re.I)
+WARNING_ANYWHERE = re.compile(r"\b(?:warning|caution|important)\b", re.I)
+WARNING_WORD = re.compile(r"^(?:warning|important|caution|note|notice|attention|danger|safety)\b", re.I)
+DO_DONT = re.compile(r"^(?P<word>do|don[’']?t|do not)\s*[:.!]?$", re.I)
+DONT_PREFIX = re.compile(r"^(?:\*\*|__)?(?P<word>do|don[’']?t|do not)(?:\*\*|__)?\s*[:\u2013\u2014-]?\s+(?=\S)", re.I)
+SEPARATORS = re.compile(r":\s|\s[-\u2013\u2014]{1,2}\s|\u2014|\u2013(?=\s)")
+APPOSITIVE = re.compile(r",\s+(?=(?:a|an|the|which|who|that|where|when|including|such as|especially|often|usually|mainly|"
+                        r"mostly|for example|e\.g\.|like)\b)", re.I)
+CLAUSE_BREAKS = [re.compile(p) for p in (r",\s", r"\s[-\u2013\u2014]\s", r"\s(?=(?:that|which|who|where|because|so that)\s)",
+                                         r"\s(?=to\s)", r"\s(?=and\s)", r"\s(?=or\s)")]
+ABBREVIATIONS = {"e.g", "i.e", "dr", "mr", "mrs", "ms", "st", "vs", "etc", "approx", "no"}
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 KIND_PREFIX = re.compile(r"^\s*(condition|cause|treatment|page)s?\s*:\s*(.+)$", re.I)
 FENCE = re.compile(r"^\s*(```|~~~)")
 INLINE_CODE = re.compile(r"`+[^`]*`+")
-MAX_NAME = 80
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+MAX_NAME = 80  # characters
+MAX_NAME_WORDS = 12
+NAME_SENTENCE_WORDS = 6  # `Name. Sentence`: a name before a full stop has at most this many words
+
+
+# --- what the parse produces ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -48,10 +108,62 @@ class Text:
 
 @dataclass(frozen=True)
 class Entry:
-    name: str
+    """One cause, treatment or symptom: a named list item or a `###` heading."""
+
+    name: str  # the name readers see as its page title ("Family history of kidney stones")
     slug: str
-    kind: str  # cause or treatment
+    kind: str  # cause, treatment or symptom
+    line: int
+    lead: str  # the name as the article writes it ("a family history of kidney stones")
+    joiner: str  # what stood between the name and its description (": ", ". ", " - ", "")
     description: Text
+    group: str = ""  # the label of the group it sits in
+    heading: int = 0  # its heading level, when it came from a heading
+    strong: bool = False  # the name was written in bold
+
+    @property
+    def summary(self) -> str:
+        return first_sentence(self.description.markdown)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A list item that stayed text, and why (shown by `outline`)."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EntryList:
+    entries: tuple[Entry, ...]
+    style: str = ""  # "do" or "dont" for NHS tick and cross lists
+
+
+@dataclass(frozen=True)
+class Group:
+    """A label over entries: a `###` heading over a list, or an item whose content is a list."""
+
+    label: str
+    line: int
+    form: str  # "heading" or "item"
+    level: int  # heading level for the "heading" form
+    parts: tuple["Part", ...]
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class Callout:
+    """Get-help advice set inside another section: a blockquote that opens with it."""
+
+    title: str
+    level: str
+    line: int
+    body: Text
+
+
+Part = Union[Text, EntryList, Group, Entry, Callout]
 
 
 @dataclass(frozen=True)
@@ -60,75 +172,578 @@ class Section:
     kind: str
     anchor: str
     line: int
-    parts: tuple[Text | Entry, ...]
+    parts: tuple[Part, ...]
+    level: int = 2  # heading level: 2, 3 or 4
+    urgency: str = ""  # get-help level for get-help sections
+    reason: str = ""  # why it has its kind (for `outline`)
+    kept: tuple[Kept, ...] = ()
 
-    @functools.cached_property
+    @property
     def entries(self) -> tuple[Entry, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Entry))
+        return tuple(walk_entries(self.parts))
+
+    def texts(self) -> Iterator[tuple[Text, Entry | None]]:
+        """The section's markdown chunks, each with the entry it describes (if any)."""
+        for part in walk_parts(self.parts):
+            if isinstance(part, Text):
+                yield part, None
+            elif isinstance(part, Entry):
+                yield part.description, part
+            elif isinstance(part, Callout):
+                yield part.body, None
+
+    @property
+    def callouts(self) -> tuple[Callout, ...]:
+        return tuple(p for p in walk_parts(self.parts) if isinstance(p, Callout))
 
 
 @dataclass(frozen=True)
 class Article:
     document: Document
-    overview: Text
+    overview: Section  # the text before the first heading
     sections: tuple[Section, ...]
+
+    @property
+    def all_sections(self) -> tuple[Section, ...]:
+        return (self.overview, *self.sections)
+
+    def entries(self, kind: str | None = None) -> list[Entry]:
+        return [e for s in self.all_sections for e in s.entries if kind in (None, e.kind)]
+
+    @property
+    def help_levels(self) -> list[str]:
+        """Every get-help level the article gives advice at, in its order."""
+        return [s.urgency for s in self.sections if s.kind == GET_HELP] + [
+            c.level for s in self.all_sections for c in s.callouts]
+
+    @property
+    def urgency(self) -> str:
+        """The most serious get-help level of the article ("" when it gives none)."""
+        return max(self.help_levels, key=LEVELS.index, default="")
+
+    def texts(self) -> Iterator[tuple[Text, Section, Entry | None]]:
+        """Every markdown chunk with its section and entry: the one walk later stages use."""
+        for section in self.all_sections:
+            for text, entry in section.texts():
+                yield text, section, entry
+
+    @property
+    def body_html_source(self) -> Text:
+        """A plain page's whole body as one chunk."""
+        parts = self.overview.parts
+        return parts[0] if parts and isinstance(parts[0], Text) else Text("", self.document.body_line)
+
+
+def walk_parts(parts) -> Iterator[Part]:
+    for part in parts:
+        yield part
+        if isinstance(part, EntryList):
+            yield from part.entries
+        elif isinstance(part, Group):
+            yield from walk_parts(part.parts)
+
+
+def walk_entries(parts) -> Iterator[Entry]:
+    return (p for p in walk_parts(parts) if isinstance(p, Entry))
 
 
 Lines = list[tuple[int, str]]  # (line number, text)
 
 
+# --- sections ------------------------------------------------------------------------------
+
+
 def parse_article(document: Document) -> tuple[Article, list[Problem]]:
     """Split a document into overview and sections; conditions get typed sections with entries."""
     lines = list(enumerate(document.body.split("\n"), document.body_line))
-    if document.kind != "condition":
-        return Article(document, _text(lines) or Text("", document.body_line), ()), _h1_warnings(document, lines)
-    overview, chunks = _split(lines, "## ")
     problems = _h1_warnings(document, lines)
+    if document.kind != "condition":
+        overview = Section("", OVERVIEW, "", document.body_line, tuple(t for t in [_text(lines)] if t), 1)
+        return Article(document, overview, ()), problems
+    head, chunks = _split_sections(lines)
+    overview = _section(document, "", OVERVIEW, "", "", 1, document.body_line, head, problems)
     sections, anchors = [], set()
-    for heading_line, heading, body in chunks:
-        title, kind, anchor = _heading(heading, heading_line)
+    for line, level, heading, body in chunks:
+        title, forced, anchor, bad = _heading_parts(heading)
+        if bad:
+            problems.append(error(document.path, line, bad))
+        kind, level_name, reason = classify_heading(title, forced)
         anchor = _unique(anchor or make_slug(title) or "section", anchors)
-        parts, found = _parts(body, kind, document.path) if kind in ENTRY_KINDS else ((_text(body),) if _text(body) else (), [])
-        problems += found
-        sections.append(Section(title, kind, anchor, heading_line, tuple(parts)))
-    return Article(document, _text(overview) or Text("", document.body_line), tuple(sections)), problems
+        sections.append(_section(document, title, kind, level_name, reason, level, line, body, problems, anchor))
+    return Article(document, overview, tuple(sections)), problems
+
+
+def _section(document, title, kind, urgency, reason, level, line, body: Lines, problems, anchor="") -> Section:
+    if kind == GET_HELP and not urgency:
+        urgency = help_level(" ".join(text for _, text in body)) or "gp"
+        reason += f"; level {urgency} from its text"
+    flow = _Flow(document.path, kind, level)
+    parts = flow.parts(body)
+    return Section(title, kind, anchor, line, tuple(parts), level, urgency, reason, tuple(flow.kept))
+
+
+def classify_heading(title: str, forced: str | None = None) -> tuple[str, str, str]:
+    """(kind, get-help level, why) for a heading's words."""
+    if forced:
+        kind = FORCEABLE[forced]
+        level = forced if forced in LEVELS else (help_level(title) if kind == GET_HELP else "")
+        return kind, level, f"forced with {{: .{forced} }}"
+    kind, match = heading_kind(title)
+    if kind is None:
+        return PLAIN, "", "no kind's words in the heading"
+    level = help_level(title) if kind == GET_HELP else ""  # none named: the section's text decides
+    return kind, level, f"the heading says `{match}`"
+
+
+def heading_kind(title: str) -> tuple[str | None, str]:
+    """The kind whose words come first in the heading, and those words."""
+    best = None
+    for kind, pattern in HEADING_PATTERNS:
+        found = pattern.search(title)
+        if found and (best is None or found.start() < best[1].start()):
+            best = (kind, found)
+    return (best[0], best[1][0].strip()) if best else (None, "")
 
 
 def section_kind(title: str) -> str:
-    for kind, pattern in KIND_PATTERNS:
-        if pattern.search(title):
-            return kind
-    return PLAIN
+    return classify_heading(title)[0]
 
 
-def _heading(line: str, _number: int) -> tuple[str, str, str]:
-    """`## What sets them off {: .causes #triggers }` -> (title, kind, anchor)."""
-    title, forced, anchor = line.lstrip("#").strip(), None, ""
+def help_level(text: str) -> str:
+    """The most serious get-help level the words name ("" for none)."""
+    for level in reversed(LEVELS):
+        if LEVEL_PATTERNS[level].search(text):
+            return level
+    return ""
+
+
+def _heading_parts(line: str) -> tuple[str, str | None, str, str]:
+    """`## What sets them off {: .causes #triggers }` -> (title, forced kind, anchor, error)."""
+    match = HEADING.match(line)
+    title, forced, anchor, bad = (match["text"] if match else line).strip(), None, "", ""
     attrs = ATTR_LIST.search(title)
     if attrs:
         title = title[: attrs.start()].strip()
         for token in attrs[1].split():
             if token.startswith(".") and token[1:] in FORCEABLE:
                 forced = token[1:]
+            elif token.startswith(".") and not token.startswith(".list--"):
+                import difflib  # only on this error path
+
+                close = difflib.get_close_matches(token[1:], FORCEABLE, n=1, cutoff=0.5)
+                bad = f"unknown section kind `{token}`" + (f" (did you mean `.{close[0]}`?)" if close else
+                                                           f" (use one of {', '.join('.' + k for k in FORCEABLE)})")
             elif token.startswith("#"):
                 anchor = make_slug(token[1:])
-    title = title.rstrip("#").strip()
-    return title, forced or section_kind(title), anchor
+    return title.rstrip("#").strip(), forced, anchor, bad
 
 
-def _split(lines: Lines, prefix: str) -> tuple[Lines, list[tuple[int, str, Lines]]]:
-    """Split lines at headings starting with `prefix` (outside code fences)."""
+def _split_sections(lines: Lines) -> tuple[Lines, list[tuple[int, int, str, Lines]]]:
+    """Split at `##` headings, and at `###`/`####` headings that name a kind of their own
+    (a get-help sub-heading inside Symptoms, "Treatments from your GP" inside a GP card).
+    Other sub-headings stay in their section's body: they are entries, groups or plain text."""
     head: Lines = []
-    chunks: list[tuple[int, str, Lines]] = []
+    chunks: list[tuple[int, int, str, Lines]] = []
     for number, line, fenced in _with_fences(lines):
-        if not fenced and line.startswith(prefix):
-            chunks.append((number, line, []))
+        match = None if fenced else HEADING.match(line)
+        level = len(match["hashes"]) if match else 0
+        if level == 2 or (level in (3, 4) and chunks and _names_a_kind(line)):
+            chunks.append((number, level, line, []))
         else:
-            (chunks[-1][2] if chunks else head).append((number, line))
+            (chunks[-1][3] if chunks else head).append((number, line))
     return head, chunks
 
 
-HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+def _names_a_kind(line: str) -> bool:
+    title, forced, _, _ = _heading_parts(line)
+    return bool(forced) or (heading_kind(title)[0] is not None and not _is_label(title))
+
+
+# --- entries -------------------------------------------------------------------------------
+
+
+class _Flow:
+    """Reads one section's body: lists become entries where the section (or the line before
+    the list) says what they are; everything else stays text, in the editor's order."""
+
+    def __init__(self, path: str, kind: str, level: int):
+        self.path, self.kind, self.level = path, kind, level
+        self.kept: list[Kept] = []
+
+    def parts(self, lines: Lines, group_style: str = "", group: str = "") -> list[Part]:
+        intro, subs = _split_subheadings(lines, self.level)
+        parts = self._blocks(intro, group_style, group)
+        for number, level, title, body in subs:
+            parts += self._subheading(number, level, title, body)
+        return _merge_texts(parts)
+
+    def _subheading(self, number: int, level: int, title: str, body: Lines) -> list[Part]:
+        heading = Text(f"{'#' * level} {title}", number)
+        style = _do_dont_style(title)
+        if self.kind not in ENTRY_KINDS and not style:
+            inner = _Flow(self.path, self.kind, level)
+            parts = [heading, *inner.parts(body)]
+            self.kept += inner.kept
+            return parts
+        inner = _Flow(self.path, self.kind, level)
+        inner_parts = inner.parts(body, style, _label_text(title))
+        if style or _is_label(title) or (any(walk_entries(inner_parts)) and _over_a_list(body)):
+            self.kept += inner.kept
+            return [Group(_label_text(title), number, "heading", level, tuple(inner_parts), style)]
+        name = clean_name(title)
+        if not name or WARNING_ANYWHERE.search(title):
+            self.kept += inner.kept
+            return [heading, *inner_parts]
+        description = _text(body) or Text("", number + 1)
+        return [Entry(name, make_slug(name), ENTRY_KINDS[self.kind], number, title, "", description, heading=level)]
+
+    def _blocks(self, lines: Lines, group_style: str, group: str) -> list[Part]:
+        parts: list[Part] = []
+        lead = ""  # the text just before a list
+        label = group
+        for block in _blocks(lines):
+            if block.kind == "list":
+                parts += self._list(block, self._list_kind(lead), label, group_style or block.style)
+                lead = ""
+            elif block.kind == "quote" and _callout(block):
+                parts.append(_callout(block))
+                lead = ""
+            else:
+                parts += [t for t in [_text(block.lines)] if t]
+                lead = block.last_sentence
+                written = [text for _, text in block.lines if text.strip()]
+                bold = BOLD_LINE.match(written[0]) if len(written) == 1 else None
+                if bold and not WARNING_WORD.match(bold["label"]):
+                    label = _label_text(bold["label"])
+        return parts
+
+    def _list_kind(self, lead: str) -> str | None:
+        """The entry kind of a list's items, or None when they stay text."""
+        if self.kind in (GET_HELP, PREVENTION):
+            return None
+        cue = lead_in_kind(lead)
+        if cue == "none":
+            return None
+        if cue in ENTRY_KINDS:
+            return ENTRY_KINDS[cue]
+        return ENTRY_KINDS.get(self.kind)
+
+    def _why_text(self, lead: str) -> str:
+        if self.kind == GET_HELP:
+            return "advice in a get-help section"
+        if self.kind == PREVENTION:
+            return "advice in a prevention section"
+        if lead and lead_in_kind(lead) == "none":
+            return f"the line before the list (`{_short(lead)}`) says these are not causes, treatments or symptoms"
+        return f"in a {'section before any heading' if self.kind == OVERVIEW else self.kind + ' section'} with no lead-in naming causes, treatments or symptoms"
+
+    def _list(self, block: "_Block", kind: str | None, group: str, style: str) -> list[Part]:
+        parts: list[Part] = []
+        entries: list[Entry] = []
+        loose: Lines = []
+
+        def flush_entries():
+            if entries:
+                parts.append(EntryList(tuple(entries), style))
+                entries.clear()
+
+        def flush_loose():
+            if loose:
+                parts.append(Text(*_joined(loose)))
+                loose.clear()
+
+        for item in block.items:
+            if kind is None:
+                self.kept.append(Kept(item[0][0], _item_text(item), self._why_text(block.lead)))
+                loose.extend(item)
+                continue
+            found = self._item(item, kind, group, style)
+            if isinstance(found, Entry):
+                flush_loose()
+                entries.append(found)
+            elif isinstance(found, Group):
+                flush_loose()
+                flush_entries()
+                parts.append(found)
+            else:
+                flush_entries()
+                self.kept.append(Kept(item[0][0], _item_text(item), found))
+                loose.extend(item)
+        flush_entries()
+        flush_loose()
+        return parts
+
+    def _item(self, item: Lines, kind: str, group: str, style: str) -> Entry | Group | str:
+        """An item as an entry, a group of entries, or the reason it stays text."""
+        number, first = item[0]
+        match = LIST_ITEM.match(first)
+        indent = len(match.group(0)) - len(match["rest"])
+        rest = [(n, _dedent(line, indent)) for n, line in item[1:]]
+        paragraph, after = _first_paragraph([(number, match["rest"])] + rest)
+        label = "\n".join(text for _, text in paragraph)
+        if _nested_list_only(after) and _is_label(label, allow_colon=True):
+            inner = _Flow(self.path, self.kind, self.level)
+            nested_style = _do_dont_style(label) or style
+            parts = inner._blocks(after, nested_style, _label_text(label))
+            self.kept += inner.kept
+            if any(walk_entries(parts)):
+                return Group(_label_text(label), number, "item", 0, tuple(parts), nested_style)
+        named = split_name(label)
+        if isinstance(named, str):
+            return named
+        lead, joiner, remainder, strong, negated = named
+        name = clean_name(lead)
+        if not name:
+            return "no name in it"
+        if style == "dont" or negated:
+            name = "Don't " + name[0].lower() + name[1:]
+        description = _text([(number, remainder)] + after) or Text("", number)
+        return Entry(name, make_slug(name), kind, number, lead, joiner, description, group, strong=strong)
+
+
+def lead_in_kind(lead: str) -> str | None:
+    """What the sentence before a list says its items are: a section kind, "none", or None."""
+    best = None
+    for kind, pattern in LEAD_IN_PATTERNS:
+        for found in pattern.finditer(lead):
+            if kind is None:
+                return None  # "you can:" lists things to do: the section decides
+            if best is None or found.end() > best[1]:
+                best = (kind, found.end())  # the words nearest the list win
+    return best[0] if best else None
+
+
+def split_name(text: str):
+    """`**Dehydration**: When...`, `Dehydration: When...`, `Nerve damage - If...`,
+    `Rubber band ligation. The doctor...`, `gout, a disorder...`, `being sick` ->
+    (lead, joiner, rest, strong, negated), or the reason the item has no name."""
+    text = text.strip()
+    negated = False
+    step = STEP.match(text)
+    prefix = step[0] if step else ""
+    text = text[len(prefix):]
+    dont = DONT_PREFIX.match(text)
+    if dont:
+        negated = not dont["word"].lower() == "do"
+        prefix, text = prefix + dont[0], text[dont.end():]
+    if WARNING_WORD.match(_strip_markup(text)):
+        return "a warning, not a name"
+    if DO_DONT.match(_strip_markup(text)):
+        return "a Do or Don't label, not a name"
+    bold = BOLD_START.match(text)
+    if bold:
+        name = bold["name"].strip()
+        rest = bold["rest"]
+        joiner = re.match(r"^\s*(?:[:.\u2013\u2014-]+\s*)?", rest)[0]
+        bare = name.rstrip(".:").rstrip()
+        if not bare or WARNING_WORD.match(name):
+            return "a warning, not a name"
+        return prefix + bare, name[len(bare):] + joiner, rest[len(joiner):], True, negated
+    found = _cut(text)
+    if found:
+        lead, joiner, rest = found
+        return prefix + lead, joiner, rest, False, negated
+    words = text.split()
+    link = re.search(r"\[\[[^\]]*\]\]|\]\(", text)
+    if link and not re.fullmatch(r"\s*\[\[[^\]]*\]\]\s*", text):
+        return "words around a link: a sentence, not a name"
+    if text.endswith((".", "!", "?")) and len(words) >= NAME_SENTENCE_WORDS:
+        return "a full sentence, not a name"
+    if len(words) > MAX_NAME_WORDS:
+        for pattern in CLAUSE_BREAKS:
+            for cut in pattern.finditer(text):
+                if 2 <= len(text[: cut.start()].split()) <= MAX_NAME_WORDS:
+                    return prefix + text[: cut.start()], "", text[cut.start():], False, negated
+        return f"too long to be a name ({len(words)} words)"
+    return prefix + text, "", "", False, negated
+
+
+def _cut(text: str) -> tuple[str, str, str] | None:
+    """The name before a separator: a colon, a dash, `Name. Sentence`, or `name, a ...`."""
+    candidates = []
+    separator = SEPARATORS.search(text)
+    if separator and not text[separator.start():].startswith("://"):
+        candidates.append((separator.start(), separator.end()))
+    for stop in re.finditer(r"\.\s+(?=[A-Z0-9(])", text):
+        before = text[: stop.start()]
+        if before.split() and before.split()[-1].lower().rstrip(".") not in ABBREVIATIONS:
+            if len(before.split()) <= NAME_SENTENCE_WORDS:
+                candidates.append((stop.start(), stop.end()))
+            break
+    appositive = APPOSITIVE.search(text)
+    if appositive and len(text[: appositive.start()].split()) <= NAME_SENTENCE_WORDS:
+        candidates.append((appositive.start(), appositive.end()))
+    for start, end in sorted(candidates):
+        lead = text[:start].strip()
+        if lead and len(lead) <= MAX_NAME and len(lead.split()) <= MAX_NAME_WORDS and lead.count("(") == lead.count(")"):
+            return lead, text[start:end], text[end:]
+    return None
+
+
+def clean_name(lead: str) -> str:
+    """The name as a page title: markup and wiki-link brackets gone, no leading article,
+    no trailing punctuation, a capital first letter."""
+    name = _strip_markup(plain_text(lead))
+    name = STEP.sub("", name)
+    name = re.sub(r"\s+", " ", name).strip().strip(".:;,!?\u2013\u2014- ")
+    name = re.sub(r"^(?:a|an|the)\s+(?=\S)", "", name, flags=re.I)
+    if (not re.search(r"[^\W\d_]", name) or len(name) > MAX_NAME or DO_DONT.match(name) or WARNING_WORD.match(name)
+            or re.search(r"://|\bwww\.", name)):
+        return ""
+    return name[0].upper() + name[1:]
+
+
+def _over_a_list(body: Lines) -> bool:
+    """A heading is over a list when the list comes first, or after one lead-in line
+    ("A DVT can be provoked by:", "Risk factors include"), not after prose about the heading."""
+    blocks = _blocks(body)
+    if not blocks or blocks[0].kind == "list":
+        return True
+    lead = blocks[0].last_sentence
+    return (len(blocks) > 1 and blocks[1].kind == "list" and len(re.split(r"(?<=[.!?])\s+", lead)) == 1
+            and not lead.endswith((".", "!", "?")))
+
+
+def _is_label(text: str, allow_colon: bool = False) -> bool:
+    """A group label: Do/Don't, a bold line, or a short line ending with a colon."""
+    text = text.strip()
+    if DO_DONT.match(_strip_markup(text)) or BOLD_LINE.match(text):
+        return True
+    return allow_colon and text.endswith(":") and len(text.split()) <= 8
+
+
+def _label_text(text: str) -> str:
+    return _strip_markup(text).strip().rstrip(":").strip()
+
+
+def _do_dont_style(label: str) -> str:
+    match = DO_DONT.match(_label_text(label))
+    if not match:
+        return ""
+    return "do" if match["word"].lower() == "do" else "dont"
+
+
+# --- blocks: lists, quotes and paragraphs ----------------------------------------------
+
+
+@dataclass
+class _Block:
+    kind: str  # "list", "quote" or "text"
+    lines: Lines
+    items: list[Lines] | None = None
+    style: str = ""  # from a `{.list--tick}` line after a list
+    lead: str = ""  # for a list: the sentence before it
+
+    @property
+    def last_sentence(self) -> str:
+        plain = " ".join(_strip_markup(text) for _, text in self.lines if text.strip()).strip()
+        return re.split(r"(?<=[.!?])\s+", plain)[-1] if plain else ""
+
+
+def _blocks(lines: Lines) -> list[_Block]:
+    """Group lines into lists (with every item's continuation lines), blockquotes and text.
+    A list may follow a line with no blank line before it."""
+    blocks: list[_Block] = []
+    lead = ""
+    for number, line, fenced in _with_fences(lines):
+        current = blocks[-1] if blocks else None
+        blank = not line.strip()
+        in_list = current is not None and current.kind == "list"
+        if not fenced and LIST_ITEM.match(line):
+            if not in_list:
+                lead = current.last_sentence if current and current.kind == "text" else ""
+                blocks.append(_Block("list", [], [], lead=lead))
+                current = blocks[-1]
+            current.lines.append((number, line))
+            current.items.append([(number, line)])
+        elif in_list and LIST_STYLE.match(line):
+            current.style = "do" if LIST_STYLE.match(line)[1] in ("tick", "check") else "dont"
+            current.lines.append((number, line))
+        elif in_list and (blank or line[:1] in (" ", "\t") or current.lines[-1][1].strip()):
+            current.lines.append((number, line))
+            current.items[-1].append((number, line))
+        elif not fenced and line.lstrip().startswith(">") and not blank:
+            if current is None or current.kind != "quote" or not current.lines[-1][1].strip():
+                blocks.append(_Block("quote", []))
+            blocks[-1].lines.append((number, line))
+        else:
+            if current is None or current.kind != "text":
+                blocks.append(_Block("text", []))
+            blocks[-1].lines.append((number, line))
+    for block in blocks:  # blank lines at a list's end belong to the text after it
+        if block.kind == "list":
+            while block.items and len(block.items[-1]) > 1 and not block.items[-1][-1][1].strip():
+                block.items[-1].pop()
+    return [b for b in blocks if any(text.strip() for _, text in b.lines)]
+
+
+def _callout(block: _Block) -> Callout | None:
+    """A blockquote that opens with get-help words (`> **Call 999 if:**`) is a care card."""
+    lines = [(n, re.sub(r"^\s*> ?", "", text)) for n, text in block.lines]
+    first = _strip_markup(lines[0][1]).strip().lstrip("#").strip()
+    kind, _ = heading_kind(first)
+    if kind != GET_HELP or len(first.split()) > 20:
+        return None
+    level = help_level(first) or "gp"
+    return Callout(first.rstrip(":").strip() + (":" if first.endswith(":") else ""), level, lines[0][0],
+                   _text(lines[1:]) or Text("", lines[0][0]))
+
+
+def _split_subheadings(lines: Lines, level: int) -> tuple[Lines, list[tuple[int, int, str, Lines]]]:
+    """Split a section body at its next heading level below `level` (### in a ## section)."""
+    levels = sorted({len(m["hashes"]) for _, line, fenced in _with_fences(lines)
+                     if not fenced and (m := HEADING.match(line)) and len(m["hashes"]) > level})
+    if not levels or levels[0] > 6:
+        return lines, []
+    target = levels[0]
+    head: Lines = []
+    subs: list[tuple[int, int, str, Lines]] = []
+    for number, line, fenced in _with_fences(lines):
+        match = None if fenced else HEADING.match(line)
+        if match and len(match["hashes"]) == target:
+            subs.append((number, target, _heading_parts(line)[0], []))
+        else:
+            (subs[-1][3] if subs else head).append((number, line))
+    return head, subs
+
+
+def _first_paragraph(lines: Lines) -> tuple[Lines, Lines]:
+    """An item's first paragraph (its own lines up to a blank or a nested list) and the rest."""
+    for index, (_, text) in enumerate(lines[1:], 1):
+        if not text.strip() or LIST_ITEM.match(text.lstrip()) or LIST_STYLE.match(text):
+            return [(n, t.strip()) for n, t in lines[:index]], lines[index:]
+    return [(n, t.strip()) for n, t in lines], []
+
+
+def _nested_list_only(lines: Lines) -> bool:
+    content = [text for _, text in lines if text.strip() and not LIST_STYLE.match(text)]
+    return bool(content) and LIST_ITEM.match(content[0].lstrip()) is not None
+
+
+def _item_text(item: Lines) -> str:
+    return _short(" ".join(text.strip() for _, text in item if text.strip()), 90)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _merge_texts(parts: list[Part]) -> list[Part]:
+    merged: list[Part] = []
+    for part in parts:
+        if isinstance(part, Text) and merged and isinstance(merged[-1], Text):
+            merged[-1] = Text(merged[-1].markdown + "\n\n" + part.markdown, merged[-1].line)
+        else:
+            merged.append(part)
+    return [p for p in merged if not isinstance(p, Text) or p.markdown.strip()]
+
+
+def _joined(lines: Lines) -> tuple[str, int]:
+    text = _text(lines)
+    return (text.markdown, text.line) if text else ("", lines[0][0])
+
+
+# --- text helpers shared by later stages ---------------------------------------------------
 
 
 def prose_lines(text: Text):
@@ -155,7 +770,19 @@ def plain_text(markdown_text: str) -> str:
     text = WIKI_LINK.sub(lambda match: split_wiki_link(match[1])[1], markdown_text)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", text)
+    text = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$", "", text)
     return re.sub(r"[*_`>#|]", "", text)
+
+
+def _strip_markup(text: str) -> str:
+    return re.sub(r"[*_`]", "", text)
+
+
+def first_sentence(markdown_text: str, limit: int = 160) -> str:
+    """The first sentence of a chunk's first paragraph, as plain text (a summary fallback)."""
+    plain = plain_text(markdown_text).strip().split("\n\n")[0].replace("\n", " ").strip()
+    sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 def _with_fences(lines: Lines):
@@ -168,102 +795,15 @@ def _with_fences(lines: Lines):
             yield number, line, fenced
 
 
-def _parts(body: Lines, section_kind_: str, path: str) -> tuple[list[Text | Entry], list[Problem]]:
-    kind = ENTRY_KINDS[section_kind_]
-    intro, headed = _split(body, "### ")
-    if headed:
-        parts: list[Text | Entry] = [t for t in [_text(intro)] if t]
-        for number, heading, lines in headed:
-            name = _heading(heading, number)[0]
-            parts.append(Entry(name, make_slug(name), kind, _text(lines) or Text("", number + 1)))
-        return parts, []
-    return _list_entries(body, kind, path)
-
-
-def _list_entries(body: Lines, kind: str, path: str) -> tuple[list[Text | Entry], list[Problem]]:
-    """Top-level list items that start with a name become entries; everything else stays text."""
-    parts: list[Text | Entry] = []
-    problems: list[Problem] = []
-    loose: Lines = []  # text between entries
-    item: Lines | None = None
-    previous_blank = False
-
-    def close_item():
-        nonlocal item
-        if item is None:
-            return
-        entry = _entry(item, kind)
-        if entry:
-            if _text(loose):
-                parts.append(_text(loose))
-            loose.clear()
-            parts.append(entry)
-        else:
-            problems.append(warning(path, item[0][0], "list item has no name, so it is not a separate entry: start it with `Name: ...` or `**Name**`"))
-            loose.extend(item)
-        item = None
-
-    for number, line, fenced in _with_fences(body):
-        blank = not line.strip()
-        if not fenced and LIST_ITEM.match(line):
-            close_item()
-            item = [(number, line)]
-        elif item is not None and (blank or fenced or line[:1] in (" ", "\t") or not previous_blank):
-            item.append((number, line))
-        else:
-            close_item()
-            loose.append((number, line))
-        previous_blank = blank
-    close_item()
-    if _text(loose):
-        parts.append(_text(loose))
-    return parts, problems
-
-
-def _entry(item: Lines, kind: str) -> Entry | None:
-    first_number, first = item[0]
-    match = LIST_ITEM.match(first)
-    assert match
-    name, rest = split_name(match["rest"])
-    if not name or not make_slug(name):
-        return None
-    indent = len(match["marker"]) + len(match["gap"]) + (1 if first.startswith(" ") else 0)
-    following = [(n, _dedent(line, indent)) for n, line in item[1:]]
-    description = _text([(first_number, rest)] + following) or Text("", first_number)
-    return Entry(name, make_slug(name), kind, description)
-
-
-def split_name(text: str) -> tuple[str, str]:  # also names symptoms for structured data
-    """`**Dehydration**: When...` / `Dehydration: When...` / `Nerve damage - If...` -> (name, rest)."""
-    bold = BOLD_NAME.match(text)
-    if bold:
-        name, rest = bold["name"].strip().rstrip(".:").strip(), bold["rest"]
-        return name, rest[AFTER_NAME.match(rest).end() :]
-    cuts = [i for i in (_colon(text), text.find(" - ")) if i > 0]
-    if not cuts:
-        return "", text
-    cut = min(cuts)
-    name = text[:cut].strip()
-    if len(name) > MAX_NAME or any(c in name for c in "[]()`*_<>"):
-        return "", text
-    rest = text[cut:]
-    return name, rest[AFTER_NAME.match(rest).end() :]
-
-
-def _colon(text: str) -> int:
-    """Index of the first colon that ends a name (not one inside a URL like https://)."""
-    index = text.find(":")
-    return index if index > 0 and not text[index + 1 : index + 3] == "//" else -1
-
-
 def _dedent(line: str, indent: int) -> str:
     expanded = line.expandtabs(4)
     spaces = len(expanded) - len(expanded.lstrip(" "))
-    return expanded[min(spaces, indent) :]
+    return expanded[min(spaces, indent):]
 
 
 def _text(lines: Lines) -> Text | None:
     """The lines as one markdown chunk, without blank lines at either end (None if empty)."""
+    lines = [(n, t) for n, t in lines if not LIST_STYLE.match(t)]
     while lines and not lines[0][1].strip():
         lines = lines[1:]
     while lines and not lines[-1][1].strip():

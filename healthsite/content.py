@@ -14,10 +14,11 @@ from pathlib import Path
 
 from . import schema
 from .config import Config
+from .kinds import BY_FOLDER, KINDS
 from .problems import Problem, error, warning
 from .slugs import make_slug
 
-FOLDERS = {"conditions": "condition", "causes": "cause", "treatments": "treatment", "pages": "page"}
+FOLDERS = BY_FOLDER  # content/<folder>/ -> kind
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,6 @@ FIELDS = {
     "treatment": {**COMMON, "sources": sources, "reviewed": schema.date, "causes": schema.slug_list},
     "page": {"title": schema.text, "summary": schema.text, "draft": schema.boolean},
 }
-REQUIRED = {"condition": ("title", "summary", "reviewed"), "cause": ("title",), "treatment": ("title",), "page": ("title",)}
 
 
 def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
@@ -173,7 +173,7 @@ def _check_fields(mapping: schema.Mapping, rel: str, kind: str) -> tuple[Meta | 
             values[key] = fields[key](value)
         except ValueError as exc:
             problems.append(error(rel, line, f"`{key}` {exc}"))
-    for key in REQUIRED[kind]:
+    for key in KINDS[kind].required:
         if key not in mapping.values:
             problems.append(error(rel, 1, f"missing required front matter key `{key}`"))
     if any(p.severity == "error" for p in problems):

@@ -12,14 +12,13 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .article import KIND_PREFIX, PREVENTION, WIKI_LINK, Article, Entry, Text, prose_lines, split_wiki_link
+from .article import KIND_PREFIX, PREVENTION, WIKI_LINK, Article, Entry, Section, Text, prose_lines, split_wiki_link
+from .kinds import ENTITY_KINDS, url_path
 from .problems import Problem, error, warning
 from .slugs import make_slug, number_variants
 
-KINDS = ("condition", "cause", "treatment", "page")
-URL_FOLDERS = {"condition": "conditions/", "cause": "causes/", "treatment": "treatments/", "page": ""}
-
 Key = tuple[str, str]  # (kind, slug)
+SUGGEST_LIMIT = 200  # names compared with an unknown link
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,7 @@ class Site:
     entities: dict[Key, Entity]
     links: dict[str, Entity]  # wiki-link target text -> the entity it names
     relations: dict[tuple[Key, str], list[Key]]
+    merged: dict[Key, Key] = field(default_factory=dict)  # an entry that is a condition -> that condition
 
     def all(self, kind: str) -> list[Entity]:
         return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: (e.title.lower(), e.slug))
@@ -76,12 +76,21 @@ class Site:
     def related(self, entity: Entity, relation: str) -> list[Entity]:
         return [self.entities[key] for key in self.relations.get((entity.key, relation), [])]
 
+    def entity_of(self, entry: Entry) -> Entity:
+        """The page an entry links to: its own, or the condition it is one concept with."""
+        key = (entry.kind, entry.slug)
+        return self.entities[self.merged.get(key, key)]
+
+    def redirects(self) -> dict[str, Entity]:
+        """URL paths an entry would have had, now answered by its condition's page."""
+        return {url_path(*key): self.entities[target] for key, target in self.merged.items()}
+
 
 def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Site, list[Problem]]:
     """Gather entities, resolve every wiki link, and record the relations."""
     problems: list[Problem] = []
-    entities = _entities(articles, problems)
-    index = _NameIndex(entities.values(), drafts)
+    entities, merged = _entities(articles, problems)
+    index = _NameIndex(entities.values(), drafts, merged, entities)
     relations: dict[tuple[Key, str], list[Key]] = defaultdict(list)
 
     def relate(a: Entity, a_to_b: str, b: Entity, b_to_a: str) -> None:
@@ -89,70 +98,87 @@ def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Si
             if other not in relations[(key, name)]:
                 relations[(key, name)].append(other)
 
-    links: dict[str, Entity] = {}
+    site = Site(entities, {}, relations, merged)
     for article in articles:
         doc = article.document
         owner = entities[(doc.kind, doc.slug)]
-        for text, context in _texts(article):
+        for text, section, entry in article.texts():
             for link in find_wiki_links(text):
                 target, message = index.resolve(link.target)
                 if target is None:
                     problems.append(error(doc.path, link.line, message))
                     continue
-                links[link.target] = target
-                _link_relation(owner, context, target, entities, relate)
+                site.links[link.target] = target
+                _link_relation(owner, section, entry, target, site, relate)
     for article in articles:  # condition -> its causes and treatments, in the article's order
-        for section in article.sections:
-            for entry in section.entries:
-                condition = entities[("condition", article.document.slug)]
-                relate(condition, entry.kind + "s", entities[(entry.kind, entry.slug)], "conditions")
+        condition = entities.get(("condition", article.document.slug))
+        for entry in article.entries():
+            if condition and entry.kind in ENTITY_KINDS:
+                target = site.entity_of(entry)
+                back = "conditions" if target.kind != "condition" else ("leads_to" if entry.kind == "cause" else "treats")
+                if target is not condition:
+                    relate(condition, entry.kind + "s", target, back)
     problems += _front_matter_relations(articles, entities, relate)
-    return Site(entities, links, _sorted(relations, entities)), problems
+    site.relations = _sorted(relations, entities)
+    return site, problems
 
 
-def _entities(articles: list[Article], problems: list[Problem]) -> dict[Key, Entity]:
+def _entities(articles: list[Article], problems: list[Problem]) -> tuple[dict[Key, Entity], dict[Key, Key]]:
+    """One entity per file and per cause or treatment named by an entry. An entry that
+    names a condition (a Dehydration cause, a Dehydration article) is that condition."""
     entities: dict[Key, Entity] = {}
     for article in articles:
         doc = article.document
         entities[(doc.kind, doc.slug)] = Entity(
-            doc.kind, doc.slug, doc.meta.title, URL_FOLDERS[doc.kind] + doc.slug + "/", article, aliases=doc.meta.aliases)
+            doc.kind, doc.slug, doc.meta.title, url_path(doc.kind, doc.slug), article, aliases=doc.meta.aliases)
+    conditions = _condition_names(entities.values())
+    merged: dict[Key, Key] = {}
     for article in articles:
         if article.document.kind != "condition":
             continue
         seen: set[Key] = set()
-        for section in article.sections:
-            for entry in section.entries:
-                key = (entry.kind, entry.slug)
-                if key in seen:
-                    problems.append(warning(article.document.path, entry.description.line, f"{entry.kind} `{entry.name}` is listed twice in this article"))
-                    continue
-                seen.add(key)
-                entity = entities.setdefault(key, Entity(entry.kind, entry.slug, entry.name, URL_FOLDERS[entry.kind] + entry.slug + "/"))
-                entity.mentions.append(Mention(article.document.slug, entry))
-    return entities
+        for entry in article.entries():
+            key = (entry.kind, entry.slug)
+            if entry.kind not in ENTITY_KINDS:
+                continue
+            if key in seen:
+                problems.append(warning(article.document.path, entry.line, f"{entry.kind} `{entry.name}` is listed twice in this article"))
+                continue
+            seen.add(key)
+            condition = None if key in entities else _condition_named(conditions, entry)
+            if condition:
+                merged[key] = condition.key
+                continue
+            entity = entities.setdefault(key, Entity(entry.kind, entry.slug, entry.name, url_path(*key)))
+            entity.mentions.append(Mention(article.document.slug, entry))
+    return entities, merged
 
 
-def _texts(article: Article):
-    """Every markdown chunk of an article, with the context that gives its links a meaning."""
-    yield article.overview, None
-    for section in article.sections:
-        for part in section.parts:
-            if isinstance(part, Text):
-                yield part, section.kind
-            else:
-                yield part.description, part
+def _condition_names(entities) -> dict[str, Entity]:
+    names: dict[str, Entity] = {}
+    for entity in entities:
+        if entity.kind == "condition":
+            for name in (entity.slug, entity.title, *entity.aliases):
+                names.setdefault(make_slug(name), entity)
+    return names
 
 
-def _link_relation(owner: Entity, context, target: Entity, entities: dict[Key, Entity], relate) -> None:
+def _condition_named(conditions: dict[str, Entity], entry: Entry) -> Entity | None:
+    return next((conditions[v] for v in number_variants(entry.slug) if v in conditions), None)
+
+
+def _link_relation(owner: Entity, section: Section, entry: Entry | None, target: Entity, site: Site, relate) -> None:
     """A link makes a relation only in these places (content-format.md, section 5)."""
     if target.kind != "cause":
         return
     if owner.kind == "treatment":
         relate(owner, "causes", target, "treatments")
-    elif context == PREVENTION:
+    elif section.kind == PREVENTION:
         relate(owner, "prevents", target, "prevention")
-    elif isinstance(context, Entry) and context.kind == "treatment":
-        relate(entities[("treatment", context.slug)], "causes", target, "treatments")
+    elif entry is not None and entry.kind == "treatment":
+        treatment = site.entity_of(entry)
+        if treatment.kind == "treatment":
+            relate(treatment, "causes", target, "treatments")
 
 
 def _front_matter_relations(articles: list[Article], entities: dict[Key, Entity], relate) -> list[Problem]:
@@ -199,23 +225,41 @@ def find_wiki_links(text: Text) -> list[WikiLink]:
 class _NameIndex:
     """Slugs, titles, aliases and entry names, case-insensitive, singular or plural."""
 
-    def __init__(self, entities, drafts):
+    def __init__(self, entities, drafts, merged: dict[Key, Key], by_key: dict[Key, Entity]):
         self.names: dict[str, list[Entity]] = defaultdict(list)
         self.display: dict[str, str] = {}
         for entity in entities:
             names = [entity.slug, entity.title, *entity.aliases, *(m.entry.name for m in entity.mentions)]
             for name in names:
-                key = make_slug(name)
-                if key and entity not in self.names[key]:
-                    self.names[key].append(entity)
-                    self.display.setdefault(key, name)
+                self._add(make_slug(name), entity, name)
+        self.merged = {key: by_key[target] for key, target in merged.items()}
+        for (_, slug), condition in self.merged.items():  # [[dehydration]] names the one concept
+            self._add(slug, condition, slug)
+        self._by_initial: dict[str, list[str]] | None = None
         self.drafts = {make_slug(n): a.document.path for a in drafts for n in (a.document.slug, a.document.meta.title)}
+
+    def _candidates(self, key: str) -> list[str]:
+        """Names worth comparing for "did you mean": the same first letter and a similar
+        length, at most SUGGEST_LIMIT of them, so thousands of bad links stay fast."""
+        if self._by_initial is None:
+            self._by_initial = defaultdict(list)
+            for name in self.names:
+                self._by_initial[name[:1]].append(name)
+        near = [n for n in self._by_initial.get(key[:1], []) if abs(len(n) - len(key)) <= max(3, len(key) // 3)]
+        return near[:SUGGEST_LIMIT]
+
+    def _add(self, key: str, entity: Entity, name: str) -> None:
+        if key and entity not in self.names[key]:
+            self.names[key].append(entity)
+            self.display.setdefault(key, name)
 
     def resolve(self, target: str) -> tuple[Entity | None, str]:
         prefix = KIND_PREFIX.match(target)
         kind, name = (prefix[1].lower(), prefix[2]) if prefix else (None, target)
         key = make_slug(name)
         for variant in number_variants(key):
+            if (kind, variant) in self.merged:  # [[cause:dehydration]] when Dehydration is a condition
+                return self.merged[(kind, variant)], ""
             found = [e for e in self.names.get(variant, []) if kind in (None, e.kind)]
             if len(found) == 1:
                 return found[0], ""
@@ -224,6 +268,6 @@ class _NameIndex:
                 return None, f"ambiguous link [[{target}]]: it could be {choices}; write the kind, e.g. [[{found[0].label}]]"
         if key in self.drafts:
             return None, f"link [[{target}]] points to a draft ({self.drafts[key]}): publish it or remove the link"
-        close = difflib.get_close_matches(key, self.names.keys(), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(key, self._candidates(key), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(f'[[{self.display[c]}]]' for c in close)}?" if close else ""
         return None, f"unknown link [[{target}]]: no condition, cause, treatment or page has that name{hint}"

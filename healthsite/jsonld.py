@@ -8,11 +8,11 @@ import json
 import re
 from typing import Callable
 
-from .article import LIST_ITEM, MAX_NAME, PREVENTION, SYMPTOMS, Article, Text, plain_text, prose_lines, split_name
+from .article import PREVENTION, Text, plain_text, prose_lines
 from .graph import Entity, Site
+from .kinds import KINDS
 
 SCHEMA = "https://schema.org"
-TYPES = {"condition": "MedicalCondition", "cause": "MedicalCause", "treatment": "MedicalTherapy"}
 
 
 def entity_id(absolute: Callable[[Entity], str], entity: Entity) -> str:
@@ -33,14 +33,14 @@ def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed
     causes = site.related(entity, "causes")
     treatments = site.related(entity, "treatments")
     if causes:
-        about["cause"] = [_ref(absolute, c) for c in causes]
+        about["cause"] = [_ref(absolute, c, "cause") for c in causes]
     if treatments:
-        about["possibleTreatment"] = [_ref(absolute, t) for t in treatments]
+        about["possibleTreatment"] = [_ref(absolute, t, "treatment") for t in treatments]
     prevention = [s for s in article.sections if s.kind == PREVENTION]
     if prevention:
         about["primaryPrevention"] = [
             {"@type": "MedicalTherapy", "name": s.title, "description": _plain(s.parts)} for s in prevention]
-    symptoms = symptom_names(article)
+    symptoms = list(dict.fromkeys(entry.name for entry in article.entries("symptom")))
     if symptoms:
         about["signOrSymptom"] = [{"@type": "MedicalSignOrSymptom", "name": name} for name in symptoms]
     page = _page(entity, absolute, language, about, article.document.meta.summary)
@@ -51,7 +51,7 @@ def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed
 
 
 def entry_page(entity: Entity, site: Site, absolute, language: str, description: str) -> dict:
-    about = {"@type": TYPES[entity.kind], "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
+    about = {"@type": KINDS[entity.kind].schema_type, "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
     if entity.aliases:
         about["alternateName"] = list(entity.aliases)
     conditions = [{"@id": entity_id(absolute, c)} for c in site.related(entity, "conditions")]
@@ -89,24 +89,13 @@ def _page(entity: Entity, absolute, language: str, about: dict, description: str
     }
 
 
-def _ref(absolute, entity: Entity) -> dict:
-    return {"@type": TYPES[entity.kind], "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
-
-
-def symptom_names(article: Article) -> list[str]:
-    """The list items of symptoms sections: the name before a colon, or the whole short item."""
-    names = []
-    for section in article.sections:
-        if section.kind != SYMPTOMS:
-            continue
-        for part in section.parts:
-            for _, line in prose_lines(part):
-                match = LIST_ITEM.match(line)
-                if match:
-                    name = split_name(match["rest"])[0] or plain_text(match["rest"]).strip(" .")
-                    if 0 < len(name) <= MAX_NAME:
-                        names.append(name)
-    return names
+def _ref(absolute, entity: Entity, role: str) -> dict:
+    """A cause or treatment; one that is also a condition keeps its condition page's `@id`
+    under `sameAs`, as a cause of one condition is a condition of its own."""
+    if entity.kind == role:
+        return {"@type": KINDS[role].schema_type, "@id": entity_id(absolute, entity), "name": entity.title, "url": absolute(entity)}
+    return {"@type": KINDS[role].schema_type, "name": entity.title, "url": absolute(entity),
+            "sameAs": entity_id(absolute, entity)}
 
 
 def _plain(parts) -> str:

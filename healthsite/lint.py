@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import textstat
 
-from .article import SEE_A_DOCTOR, Article, Entry, plain_text, prose_lines
+from .article import Article, plain_text, prose_lines
 from .config import Config
 from .graph import Site
 from .problems import Problem, warning
@@ -54,8 +54,8 @@ def _condition_checks(article: Article, config: Config, day: dt.date) -> list[Pr
                              f"review was due on {due.isoformat()}: have the article reviewed and update `reviewed`"))
     if not meta.sources:
         found.append(warning(path, 1, "no `sources`: list where the information comes from"))
-    if not any(s.kind == SEE_A_DOCTOR for s in article.sections):
-        found.append(warning(path, 1, "no see-a-doctor section: add `## When to see a doctor`"))
+    if not article.urgency:
+        found.append(warning(path, 1, "no get-help advice: add `## When to see a doctor` (or `## Call 999 if:`)"))
     if len(meta.summary) > SUMMARY_LIMIT:
         found.append(warning(path, lines.get("summary", 1), f"`summary` is {len(meta.summary)} characters: keep it to one sentence within {SUMMARY_LIMIT}"))
     grade = reading_grade(article)
@@ -68,7 +68,7 @@ def _condition_checks(article: Article, config: Config, day: dt.date) -> list[Pr
 
 
 def _has_words(section) -> bool:
-    return any(isinstance(p, Entry) or any(line.strip() for _, line in prose_lines(p)) for p in section.parts)
+    return bool(section.entries) or any(line.strip() for text, _ in section.texts() for _, line in prose_lines(text))
 
 
 def _text_checks(article: Article) -> list[Problem]:
@@ -86,10 +86,7 @@ def _text_checks(article: Article) -> list[Problem]:
 
 
 def _chunks(article: Article):
-    yield article.overview
-    for section in article.sections:
-        for part in section.parts:
-            yield part.description if isinstance(part, Entry) else part
+    return (text for text, _, _ in article.texts())
 
 
 def reading_grade(article: Article) -> float:

@@ -10,6 +10,7 @@ from typing import Callable
 import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 
 from .article import WIKI_LINK, split_wiki_link
 from .graph import Entity
@@ -37,6 +38,34 @@ class _WikiLinks(InlineProcessor):
         return element, match.start(0), match.end(0)
 
 
+class _ListsAfterText(Preprocessor):
+    """A list right after a line of text, with no blank line between ("Risk factors
+    include" then "- older age"), is a list in GitHub-flavoured markdown and in what
+    publishers paste; Python-Markdown would fold it into the paragraph. A blank line
+    before its first item makes it a list; code fences are left alone."""
+
+    ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+    FENCE = re.compile(r"^\s*(```|~~~)")
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        fenced, in_list = False, False
+        for line in lines:
+            if self.FENCE.match(line):
+                fenced = not fenced
+            elif not fenced:
+                if self.ITEM.match(line):
+                    if result and result[-1].strip() and not in_list:
+                        result.append("")
+                    in_list = True
+                elif not line.strip():
+                    pass
+                elif not line[:1].isspace() and (not result or not result[-1].strip()):
+                    in_list = False  # a paragraph after a blank line ends the list
+            result.append(line)
+        return result
+
+
 # Shared across builds, so a preview rebuild converts only the text that changed:
 # the same markdown whose wiki links lead to the same URLs gives the same HTML.
 _CACHE: dict[tuple, str] = {}
@@ -49,6 +78,7 @@ class Markup:
     def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
         self.links, self.url_for = links, url_for
         self.md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        self.md.preprocessors.register(_ListsAfterText(self.md), "lists_after_text", 5)
         # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
         self.md.inlinePatterns.register(_WikiLinks(links, url_for), "wikilink", 175)
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from markupsafe import escape
+
 from . import jsonld
-from .article import PREVENTION, SEE_A_DOCTOR, Article, Entry, Text, plain_text
+from .article import LEVEL_LABELS, PREVENTION, Article, Callout, Entry, EntryList, Group, Section, Text, plain_text
 from .config import Config
 from .graph import Entity, Site
+from .kinds import KINDS
 from .markup import Markup
 from .problems import Problem, error
 
@@ -123,8 +125,11 @@ class Renderer:
             yield self._entry_page(entity)
         for page in site.all("page"):
             info = self._info(page)
-            yield "page.html", info, {"entity": page, "body": self.html(page.article.overview),
+            yield "page.html", info, {"entity": page, "body": self.html(page.article.body_html_source),
                                       "structured": self._web_page(info)}, page.source_path
+        for path, target in sorted(site.redirects().items()):
+            info = PageInfo(path + "index.html", "redirect", target.title, "", None)
+            yield "redirect.html", info, {"target": target}, target.source_path
         missing = PageInfo("404.html", "404", "Page not found", "", None)
         yield "404.html", missing, {"structured": self._web_page(missing)}, ""
 
@@ -135,35 +140,75 @@ class Renderer:
         meta = entity.article.document.meta if entity.article else None
         summary = meta.summary if meta else ""
         if not summary and entity.mentions:
-            summary = _first_sentence(entity.mentions[0].entry.description.markdown)
+            summary = entity.mentions[0].entry.summary
         return PageInfo(entity.path, entity.kind, entity.title, summary, meta.reviewed if meta else None)
 
     def _condition(self, condition: Entity):
         article, meta = condition.article, condition.article.document.meta
         next_review = meta.review_due(self.config.review_interval)
+        sections = self._sections(article.sections)
         context = {
             "entity": condition,
             "meta": meta,
-            "overview": self.html(article.overview),
-            "sections": [self._section(section) for section in article.sections],
+            "overview": self._parts(article.overview.parts, 2),
+            "sections": sections,
+            "help": next((s for s in sections if s["urgency"] == article.urgency), None) if article.urgency else None,
             "next_review": next_review,
             "review_overdue": next_review < self.day,
             "related": self._related_conditions(condition),
+            "leads_to": self.site.related(condition, "leads_to"),
+            "treats": self.site.related(condition, "treats"),
             "structured": jsonld.script_json(jsonld.condition_page(
                 condition, self.site, self.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         }
         return "condition.html", self._info(condition), context, article.document.path
 
-    def _section(self, section) -> dict:
-        parts = []
-        for part in section.parts:
-            if isinstance(part, Entry):
-                entity = self.site.entities[(part.kind, part.slug)]
-                parts.append({"entry": entity, "name": part.name, "html": self.html(part.description)})
-            else:
-                parts.append({"html": self.html(part)})
-        return {"title": section.title, "kind": section.kind, "anchor": section.anchor,
-                "parts": parts, "has_entries": bool(section.entries), "urgent": _is_urgent(section)}
+    def _sections(self, sections: tuple[Section, ...]) -> list[dict]:
+        """Sections as the template draws them; a sub-section's heading is never more than
+        one level below the one before it, so headings stay in order."""
+        views, previous = [], 1
+        for section in sections:
+            level = min(section.level, previous + 1)
+            previous = level
+            views.append({"title": section.title, "kind": section.kind, "anchor": section.anchor, "level": level,
+                          "urgency": section.urgency, "label": LEVEL_LABELS.get(section.urgency, ""),
+                          "parts": self._parts(section.parts, level + 1)})
+        return views
+
+    def _parts(self, parts, level: int) -> list[dict]:
+        """Parsed parts as views; `level` is the heading level for the parts' own headings."""
+        views = []
+        for part in parts:
+            if isinstance(part, Text):
+                views.append({"type": "text", "html": self.html(part)})
+            elif isinstance(part, EntryList):
+                views.append({"type": "entries", "style": part.style, "items": [self._entry(e) for e in part.entries]})
+            elif isinstance(part, Group):
+                views.append({"type": "group", "form": part.form, "label": part.label, "style": part.style,
+                              "level": level, "parts": self._parts(part.parts, level + 1)})
+            elif isinstance(part, Entry):
+                views.append({"type": "entry-heading", "level": level, **self._entry(part, inline=False)})
+            elif isinstance(part, Callout):
+                views.append({"type": "callout", "urgency": part.level, "label": LEVEL_LABELS[part.level],
+                              "title": part.title, "html": self.html(part.body), "level": level})
+        return views
+
+    def _entry(self, entry: Entry, inline: bool = True) -> dict:
+        """An entry's name, linked to its page (symptoms have none), then its description.
+        The name keeps the article's own words; the page is titled with the clean name."""
+        entity = self.site.entity_of(entry) if entry.kind in ("cause", "treatment") else None
+        words = escape(plain_text(entry.lead).strip())
+        name = f'<a href="{escape(self.url(entity))}">{words}</a>' if entity else str(words)
+        if entry.strong:
+            name = f"<strong>{name}</strong>"
+        description = self.html(entry.description)
+        if not inline:
+            return {"entity": entity, "name": name, "html": description}
+        if description.startswith("<p>"):
+            html = f"<p>{name}{escape(entry.joiner)}{description[3:]}"
+        else:
+            html = name + (escape(entry.joiner.strip()) if description else "") + description
+        return {"entity": entity, "name": name, "html": html}
 
     def _entry_page(self, entity: Entity):
         site, info = self.site, self._info(entity)
@@ -175,7 +220,7 @@ class Renderer:
         ]
         context = {
             "entity": entity,
-            "body": self.html(entity.article.overview) if entity.article else "",
+            "body": self.html(entity.article.body_html_source) if entity.article else "",
             "descriptions": descriptions,
             "conditions": list(conditions.values()),
             "causes": site.related(entity, "causes"),
@@ -186,7 +231,7 @@ class Renderer:
             "sources": entity.article.document.meta.sources if entity.article else (),
             "structured": jsonld.script_json(jsonld.entry_page(entity, site, self.absolute, self.config.language, info.summary)),
         }
-        return entity.kind + ".html", info, context, entity.source_path
+        return KINDS[entity.kind].template, info, context, entity.source_path
 
     def _related_conditions(self, condition: Entity, limit: int = 5) -> list[Entity]:
         """Conditions that share the most causes and treatments with this one."""
@@ -255,17 +300,5 @@ def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
     return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
 
 
-def _is_urgent(section) -> bool:
-    words = (section.title + " " + " ".join(p.markdown for p in section.parts if isinstance(p, Text))).lower()
-    return section.kind == SEE_A_DOCTOR and any(w in words for w in ("urgent", "emergency", "999", "112", "911"))
-
-
 def _prevention_anchor(article: Article) -> str:
     return next((s.anchor for s in article.sections if s.kind == PREVENTION), "")
-
-
-def _first_sentence(markdown_text: str, limit: int = 160) -> str:
-    plain = plain_text(markdown_text).split("\n\n")[0].replace("\n", " ").strip()
-    sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
-

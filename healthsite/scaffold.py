@@ -7,9 +7,9 @@ import json
 import sys
 
 from .config import Config
+from .kinds import KINDS
 from .slugs import make_slug
 
-FOLDERS = {"condition": "conditions", "cause": "causes", "treatment": "treatments", "page": "pages"}
 
 # Hints are HTML comments: editors see them, readers never do (the sanitiser drops comments).
 CONDITION_BODY = """\
@@ -51,7 +51,7 @@ def new_file(config: Config, kind: str, title: str, today: dt.date | None = None
     if not slug:
         print(f"healthsite: error: the title {title!r} has no letters or digits to make a file name from", file=sys.stderr)
         return 2
-    folder = config.root / "content" / FOLDERS[kind]
+    folder = config.root / "content" / KINDS[kind].folder
     path = folder / f"{slug}.md"
     rel = path.relative_to(config.root).as_posix()
     if path.exists():

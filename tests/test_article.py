@@ -1,11 +1,19 @@
-"""Parsing: section kinds, and entries in every form of content-format.md section 4."""
+"""Parsing: section kinds, get-help levels, and entries in every form of content-format.md
+sections 3 and 4, in each publisher's house style (fixtures in tests/fixtures/styles/)."""
+
+import re
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from healthsite.article import CAUSES, PLAIN, PREVENTION, SEE_A_DOCTOR, SYMPTOMS, TREATMENTS, Entry, parse_article, section_kind
+from healthsite.article import (CAUSES, GET_HELP, PLAIN, PREVENTION, SYMPTOMS, TREATMENTS, EntryList, Group, Text,
+                                classify_heading, lead_in_kind, parse_article, plain_text, section_kind, walk_parts)
 from healthsite.content import parse_front_matter
 
 FRONT = "---\ntitle: T\nsummary: S.\nreviewed: 2026-01-01\n---\n"
+STYLES = Path(__file__).parent / "fixtures" / "styles"
 
 
 def parse(body: str):
@@ -14,9 +22,20 @@ def parse(body: str):
     return parse_article(document)
 
 
+def parse_file(name: str):
+    path = STYLES / name
+    document, problems = parse_front_matter(path.read_text(), f"content/conditions/{name}", "condition", path.stem)
+    assert document, problems
+    return parse_article(document)[0]
+
+
 def entries(body: str):
     article, _ = parse(body)
-    return [(e.name, e.slug, e.description.markdown) for s in article.sections for e in s.entries]
+    return [(e.name, e.slug, e.description.markdown) for e in article.entries()]
+
+
+def names(article, kind):
+    return [e.name for e in article.entries(kind)]
 
 
 @pytest.mark.parametrize("heading, kind", [
@@ -25,31 +44,94 @@ def entries(body: str):
     ("Causes", CAUSES),
     ("Common triggers", CAUSES),
     ("Risk factors", CAUSES),
+    ("Who is at risk for varicose veins?", CAUSES),
+    ("Who is more likely to get gout?", CAUSES),
     ("How are back spasms treated?", TREATMENTS),
+    ("How is gout treated?", TREATMENTS),
     ("Muscle Spasms Treatment", TREATMENTS),
     ("Relief at home", TREATMENTS),
     ("Home remedies", TREATMENTS),
     ("Managing the pain", TREATMENTS),
-    ("When to get medical help", SEE_A_DOCTOR),
-    ("When to see a GP", SEE_A_DOCTOR),
-    ("Urgent advice", SEE_A_DOCTOR),
+    ("Things you can do yourself", TREATMENTS),
+    ("First aid", TREATMENTS),
+    ("Self-care", TREATMENTS),
+    ("Preventive treatment", TREATMENTS),
+    ("Treatment from a GP", TREATMENTS),  # its subject is treatment, though it names a GP
+    ("Treatments for hay fever from your GP", TREATMENTS),
+    ("When to get medical help", GET_HELP),
+    ("When to see a GP", GET_HELP),
+    ("See a GP if:", GET_HELP),
+    ("Urgent advice", GET_HELP),
+    ("Call 999 or go to A&E if:", GET_HELP),
+    ("Call 999 if the person:", GET_HELP),
+    ("Ask for an urgent GP appointment or call 111 if:", GET_HELP),
+    ("Pulmonary embolism: when to seek emergency care", GET_HELP),
+    ("See a doctor to treat the cause", GET_HELP),  # the earliest words win
     ("How to prevent cramps", PREVENTION),
-    ("Things to avoid", PREVENTION),
+    ("Can migraines be prevented?", PREVENTION),
+    ("Avoiding cramps", PREVENTION),
     ("Signs and symptoms", SYMPTOMS),
+    ("Check if you have hay fever", SYMPTOMS),
+    ("What are the signs of scurvy?", SYMPTOMS),
     ("Living with it", PLAIN),
     ("Because of you", PLAIN),  # `cause` must start a word
-    ("See a doctor to treat the cause", SEE_A_DOCTOR),  # first match in the table's order wins
+    ("A pharmacist can help with hay fever", PLAIN),
+    ("Design of the study", PLAIN),  # `sign` must be a word
 ])
 def test_section_kind_from_heading_words(heading, kind):
     assert section_kind(heading) == kind
 
 
+@pytest.mark.parametrize("heading, level", [
+    ("See a GP if:", "gp"),
+    ("When to see a doctor", "gp"),
+    ("Non-urgent advice: See a GP if:", "gp"),
+    ("Speak to a pharmacist if", "gp"),
+    ("Ask for an urgent GP appointment or call 111 if:", "urgent"),
+    ("Urgent advice", "urgent"),
+    ("Call 999 or go to A&E if:", "emergency"),
+    ("Call 999 if the person:", "emergency"),
+    ("Take your baby to the GP urgently or go to A&E if they:", "emergency"),
+    ("Immediate action required: Call 112", "emergency"),
+    ("Pulmonary embolism: when to seek emergency care", "emergency"),
+])
+def test_get_help_level_from_heading(heading, level):
+    assert classify_heading(heading)[:2] == (GET_HELP, level)
+
+
+def test_generic_get_help_heading_takes_its_level_from_the_text():
+    article, _ = parse("## Getting medical help {: .get-help }\n\nIf the pain is crushing, call 999.\n")
+    assert (article.sections[0].kind, article.sections[0].urgency) == (GET_HELP, "emergency")
+    article, _ = parse("## When to see a doctor\n\nTalk to your doctor.\n")
+    assert article.sections[0].urgency == "gp"
+    assert article.urgency == "gp"
+
+
+@pytest.mark.parametrize("lead, kind", [
+    ("Other causes are", CAUSES),
+    ("People who are at increased risk of kidney stones are those with", CAUSES),
+    ("Symptoms of hay fever include:", SYMPTOMS),
+    ("A person with a larger stone, which causes great pain, may need more urgent treatment, such as", TREATMENTS),
+    ("They can help with:", "none"),
+    ("Four major types of stones can form:", "none"),
+    ("To help with your cough you can:", None),  # things to do: the section decides
+    ("If you have asthma, you might also:", None),
+])
+def test_lead_in_says_what_a_list_is(lead, kind):
+    assert lead_in_kind(lead) == kind
+
+
 def test_overview_is_text_before_first_level_two_heading():
     article, _ = parse("First para.\n\nSecond para.\n\n## Causes\n\n1. Dehydration: text\n")
-    assert article.overview.markdown == "First para.\n\nSecond para."
-    assert article.overview.line == 6
+    assert article.overview.parts[0].markdown == "First para.\n\nSecond para."
+    assert article.overview.parts[0].line == 6
     assert [s.title for s in article.sections] == ["Causes"]
     assert article.sections[0].line == 10
+
+
+def test_overview_list_after_a_causes_lead_in_gives_causes():
+    article, _ = parse("Cramps happen at night. Other causes are\n\n- Straining a muscle\n- Dehydration\n")
+    assert names(article, "cause") == ["Straining a muscle", "Dehydration"]
 
 
 def test_attribute_list_forces_kind_and_anchor():
@@ -57,6 +139,12 @@ def test_attribute_list_forces_kind_and_anchor():
     section = article.sections[0]
     assert (section.title, section.kind, section.anchor) == ("What sets them off", CAUSES, "off")
     assert section.entries[0].name == "Stress"
+
+
+def test_misspelt_forced_kind_is_an_error_with_did_you_mean():
+    _, problems = parse("## What sets them off {: .cuases }\n\n- Stress: text\n")
+    assert [(p.severity, p.line) for p in problems] == [("error", 6)]
+    assert "unknown section kind `.cuases`" in problems[0].message and "`.causes`" in problems[0].message
 
 
 @pytest.mark.parametrize("line, name, description", [
@@ -69,20 +157,47 @@ def test_attribute_list_forces_kind_and_anchor():
     ("+ __Stress__ - Tension.", "Stress", "Tension."),
     ("- **Aging**", "Aging", ""),
     ("- Parkinson's disease: a condition.", "Parkinson's disease", "a condition."),
+    ("- Alcohol — especially red wine", "Alcohol", "especially red wine"),
+    ("- Caffeine – too much or too little", "Caffeine", "too much or too little"),
+    ("- Rubber band ligation. The doctor places a band.", "Rubber band ligation", "The doctor places a band."),
+    ("- gout, a disorder that causes painful joints", "Gout", "a disorder that causes painful joints"),
+    ("- being sick or having diarrhoea", "Being sick or having diarrhoea", ""),
+    ("- a family history of gout", "Family history of gout", ""),
+    ("1. Step 1: Rest the muscle", "Rest the muscle", ""),
+    ("- Dr. Smith's syndrome", "Dr. Smith's syndrome", ""),  # an abbreviation's dot is not a separator
 ])
 def test_entry_forms(line, name, description):
     found = entries(f"## Causes\n\n{line}\n")
     assert found == [(name, found[0][1], description)]
 
 
+@pytest.mark.parametrize("line, reason", [
+    ("- Calcium stones are the most common type of stone and come in two forms.", "a full sentence"),
+    ("- **Warning:** do not take more than the label says", "a warning"),
+    ("- **Do**", "Do or Don't label"),
+    ("- See https://example.org for more", "no name"),
+    ("- " + "word " * 20 + ": text", "too long"),
+])
+def test_items_kept_as_text_say_why(line, reason):
+    article, problems = parse(f"## Causes\n\n{line}\n")
+    section = article.sections[0]
+    assert section.entries == ()
+    assert reason in section.kept[0].reason and section.kept[0].line == 8
+    assert problems == []  # explained by `outline`, not as noise in every check
+
+
+def test_long_item_is_named_by_its_first_clause():
+    article, _ = parse("## Treatment\n\n- buy a pollen filter for the air vents in your car and a vacuum cleaner with a special filter\n")
+    assert names(article, "treatment") == ["Buy a pollen filter for the air vents in your car"]
+
+
 def test_seed_numbering_with_dash_is_read_as_entries():
     body = "## Muscle Spasms Treatment\n\nIntro:\n\n1- Stretching and massaging: Gently.\n\n2- Heat or cold therapy: Apply.\n\nClosing text.\n"
     article, _ = parse(body)
     parts = article.sections[0].parts
-    assert [type(p).__name__ for p in parts] == ["Text", "Entry", "Entry", "Text"]
-    assert parts[1].slug == "stretching-and-massaging"
-    assert parts[2].slug == "heat-or-cold-therapy"
-    assert parts[3].markdown == "Closing text."
+    assert [type(p).__name__ for p in parts] == ["Text", "EntryList", "Text"]
+    assert [e.slug for e in parts[1].entries] == ["stretching-and-massaging", "heat-or-cold-therapy"]
+    assert parts[2].markdown == "Closing text."
 
 
 def test_description_keeps_paragraphs_continuations_and_nested_lists():
@@ -106,25 +221,24 @@ def test_level_three_headings_are_entries_up_to_next_heading():
     article, _ = parse(body)
     causes = article.sections[0]
     assert causes.parts[0].markdown == "Intro."
-    assert [(e.name, e.slug) for e in causes.entries] == [("Poor posture", "poor-posture"), ("Stress", "stress")]
+    assert [(e.name, e.slug, e.heading) for e in causes.entries] == [("Poor posture", "poor-posture", 3), ("Stress", "stress", 3)]
     assert causes.entries[0].description.markdown == "Sitting badly.\n\n#### Detail\n\nMore."
     assert article.sections[1].title == "Other"
 
 
-def test_item_without_name_stays_text_and_warns():
-    article, problems = parse("## Causes\n\n- just some words with no name\n- Stress: text\n")
-    parts = article.sections[0].parts
-    assert parts[0].markdown == "- just some words with no name"
-    assert isinstance(parts[1], Entry)
-    assert [(p.line, p.severity) for p in problems] == [(8, "warning")]
-    assert "no name" in problems[0].message
+def test_heading_over_a_list_is_a_group_not_an_entry():
+    body = "## Causes\n\n### Provoked clots\n\nA clot can be provoked by:\n\n- surgery\n- a long flight\n"
+    article, _ = parse(body)
+    group = article.sections[0].parts[0]
+    assert isinstance(group, Group) and group.label == "Provoked clots"
+    assert names(article, "cause") == ["Surgery", "Long flight"]
 
 
-def test_long_text_before_colon_is_not_a_name():
-    long_name = "word " * 20
-    article, problems = parse(f"## Causes\n\n- {long_name}: text\n")
-    assert article.sections[0].entries == ()
-    assert problems
+def test_item_with_only_a_nested_list_is_a_group():
+    article, _ = parse("## Treatment\n\n- Medicines from a pharmacist:\n  - Paracetamol\n  - Ibuprofen\n- Rest\n")
+    assert names(article, "treatment") == ["Paracetamol", "Ibuprofen", "Rest"]
+    group = article.sections[0].parts[0]
+    assert isinstance(group, Group) and (group.label, group.form) == ("Medicines from a pharmacist", "item")
 
 
 def test_url_colon_is_not_a_name_separator():
@@ -138,14 +252,19 @@ def test_list_markers_inside_code_fences_are_ignored():
     assert [e.name for e in article.sections[0].entries] == ["Real"]
 
 
-def test_entries_only_in_causes_and_treatments_sections():
-    article, _ = parse("## Symptoms\n\n1. Pain: it hurts\n\n## Causes\n\n1. Stress: text\n")
-    assert article.sections[0].entries == ()
-    assert [e.kind for e in article.sections[1].entries] == ["cause"]
+def test_symptoms_are_entries_without_pages_and_other_sections_have_none():
+    article, _ = parse("## Symptoms\n\n1. Pain: it hurts\n\n## Causes\n\n1. Stress: text\n\n## Living with it\n\n- Rest: well\n")
+    assert [[e.kind for e in s.entries] for s in article.sections] == [["symptom"], ["cause"], []]
+
+
+def test_list_after_a_line_with_no_blank_is_a_list():
+    article, _ = parse("## Who is at risk?\n\nRisk factors include\n- older age\n- pregnancy\n")
+    assert names(article, "cause") == ["Older age", "Pregnancy"]
 
 
 def test_entry_lines_point_at_the_source():
     article, _ = parse("## Causes\n\n1. Dehydration: dry\n\n2. Stress: tense\n")
+    assert [e.line for e in article.sections[0].entries] == [8, 10]
     assert [e.description.line for e in article.sections[0].entries] == [8, 10]
 
 
@@ -157,3 +276,102 @@ def test_duplicate_section_titles_get_unique_anchors():
 def test_level_one_heading_in_body_warns():
     _, problems = parse("# A second title\n\ntext\n")
     assert problems and problems[0].line == 6 and "level-1 heading" in problems[0].message
+
+
+# --- house styles ----------------------------------------------------------------------
+
+
+def test_nhs_style():
+    article = parse_file("nhs.md")
+    assert names(article, "symptom") == ["Eyes that feel sore or heavy", "Blurred vision", "Being sensitive to light"]
+    assert names(article, "treatment") == [
+        "Take a break from screens every 20 minutes", "Put a warm flannel on your closed eyes",
+        "Don't rub your eyes", "Don't read in dim light"]
+    do, dont = [p for p in article.sections[1].parts if isinstance(p, Group)]
+    assert (do.label, do.style, dont.label, dont.style) == ("Do", "do", "Don’t", "dont")
+    help_sections = [(s.title, s.urgency) for s in article.sections if s.kind == GET_HELP]
+    assert help_sections == [("Non-urgent advice: See a GP if:", "gp"),
+                             ("Ask for an urgent GP appointment or call 111 if:", "urgent"),
+                             ("Call 999 or go to A&E if:", "emergency")]
+    gp_treatment = next(s for s in article.sections if s.title == "Treatment from your GP")
+    assert (gp_treatment.kind, gp_treatment.level) == (TREATMENTS, 3)
+    pharmacist = next(s for s in article.sections if s.title.startswith("A pharmacist"))
+    assert pharmacist.entries == () and len(pharmacist.kept) == 2
+    assert article.urgency == "emergency"
+
+
+def test_nih_style():
+    article = parse_file("nih.md")
+    assert names(article, "cause") == ["Older age", "Family history of varicose veins", "Pregnancy", "Standing for long periods"]
+    assert names(article, "treatment") == ["Compression stockings", "Sclerotherapy", "Vein surgery"]
+    assert names(article, "symptom") == ["Aching legs", "Swelling in the ankles"]
+    diagnosis = next(s for s in article.sections if "diagnosed" in s.title)
+    assert diagnosis.entries == () and "Tests may include" in diagnosis.kept[0].reason
+    remember = article.sections[-1]
+    assert remember.entries == () and len(remember.kept) == 2
+    assert article.urgency == ""
+
+
+def test_independent_guide_style():
+    article = parse_file("guide.md")
+    causes = article.entries("cause")
+    assert [(e.name, e.group) for e in causes] == [
+        ("Alcohol", "Food and drink"), ("Caffeine", "Food and drink"), ("Skipped meals", "Food and drink"),
+        ("Stress", "Lifestyle"), ("Poor sleep", "Lifestyle"), ("Periods", "Hormonal changes"), ("Menopause", "Hormonal changes")]
+    assert names(article, "treatment") == ["Painkillers", "Triptans", "Lie down in a dark room", "Drink some water"]
+    junk = {"Secondary causes", "Treatment duration", "Medication overuse headache", "Warning", "Do", "Don't"}
+    assert not junk & {e.name for e in article.entries()}
+    assert not any("warning" in e.name.lower() for e in article.entries())
+    stroke = next(s for s in article.sections if s.title.startswith("Stroke"))
+    assert (stroke.kind, stroke.level, stroke.urgency) == (GET_HELP, 3, "emergency")
+    assert [(c.title, c.level) for c in stroke.callouts] == [("Call 999 if:", "emergency")]
+
+
+# --- nothing is lost ----------------------------------------------------------------------
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> set[str]:
+    return set(WORD.findall(plain_text(text).lower()))
+
+
+def _parsed_words(article) -> set[str]:
+    found = set()
+    for section in article.all_sections:
+        found |= _words(section.title) | {w for k in section.kept for w in _words(k.text)}
+        for part in walk_parts(section.parts):
+            if isinstance(part, Text):
+                found |= _words(part.markdown)
+            elif isinstance(part, Group):
+                found |= _words(part.label)
+            elif isinstance(part, EntryList):
+                continue
+            elif hasattr(part, "lead"):
+                found |= _words(part.lead) | _words(part.joiner) | _words(part.description.markdown)
+            else:
+                found |= _words(part.title) | _words(part.body.markdown)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in STYLES.glob("*.md")))
+def test_parsing_keeps_every_word_of_a_fixture(name):
+    article = parse_file(name)
+    body = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$|\{:[^{}]*\}", "", article.document.body)
+    assert _words(body) <= _parsed_words(article)
+
+
+LINE = st.one_of(
+    st.sampled_from(["## Causes", "## Treatment", "## See a GP if:", "### Do", "### Don't", "### Group", "**Label**",
+                     "Risk factors include", "- ", "1. ", "1- ", "  - ", "> **Call 999 if:**", "{.list--cross}", ""]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(LINE, st.text(alphabet="abc de:.-—,*", max_size=30)), max_size=25))
+def test_parsing_never_loses_a_word(pieces):
+    body = "\n".join(a + b for a, b in pieces)
+    article, _ = parse(body)
+    cleaned = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$|\{:[^{}]*\}", "", article.document.body)
+    assert _words(cleaned) <= _parsed_words(article)

@@ -107,7 +107,7 @@ def test_prevention_and_symptoms(graph):
     assert [value(p, "name") for p in prevention] == ["Everyday habits"]
     assert prevention[0]["@type"] == [S + "MedicalTherapy"]
     symptoms = [value(graph[i], "name") for i in ids(back, "signOrSymptom")]
-    assert symptoms == ["a plain list item in a symptoms section"]
+    assert symptoms == ["Plain list item in a symptoms section"]
 
 
 def test_a_title_cannot_break_out_of_the_script_element(out):

@@ -40,7 +40,7 @@ def test_missing_sources_doctor_section_and_long_summary():
     long = condition("cramps", text).document
     messages = [m for _, _, m in warnings(condition("cramps", text))]
     assert "no `sources`: list where the information comes from" in messages
-    assert "no see-a-doctor section: add `## When to see a doctor`" in messages
+    assert "no get-help advice: add `## When to see a doctor` (or `## Call 999 if:`)" in messages
     summary = article("conditions/x.md", "---\ntitle: X\nsummary: " + "word " * 40 + "\nreviewed: 2026-01-01\n" + SOURCES + "---\n" + GOOD_BODY)
     assert ("content/conditions/x.md", 3, "`summary` is 199 characters: keep it to one sentence within 160") in warnings(summary)
     assert long.meta.sources == ()

@@ -4,7 +4,7 @@ import datetime as dt
 
 from conftest import make_project, run_cli
 
-from healthsite.article import CAUSES, PREVENTION, SEE_A_DOCTOR, SYMPTOMS, TREATMENTS, parse_article
+from healthsite.article import CAUSES, PREVENTION, GET_HELP, SYMPTOMS, TREATMENTS, parse_article
 from healthsite.content import parse_front_matter
 
 
@@ -18,7 +18,7 @@ def test_new_condition_has_front_matter_and_usual_sections(tmp_path):
     document, problems = parse_front_matter(text.replace('summary: ""', "summary: Filled in."), "x", "condition", "leg-cramps-at-night")
     assert document.meta.title == "Leg cramps: at night"
     article, _ = parse_article(document)
-    assert [s.kind for s in article.sections] == [SYMPTOMS, CAUSES, TREATMENTS, PREVENTION, SEE_A_DOCTOR]
+    assert [s.kind for s in article.sections] == [SYMPTOMS, CAUSES, TREATMENTS, PREVENTION, GET_HELP]
 
 
 def test_new_refuses_to_overwrite(tmp_path):

@@ -79,6 +79,10 @@ def assert_all_links_resolve(out: Path, base: str = "/") -> int:
     return count
 
 
+# An entry's name links to its page: in a list item, or as the heading of a `###` entry.
+ENTRY_LINK = r'<(?:li class="entry">(?:<p>)?(?:<strong>)?|h\d class="entry-name">)<a href="(/(causes|treatments)/[a-z-]+/)">([^<]+)</a>'
+
+
 @pytest.fixture
 def built(good_site) -> Path:
     result = run_cli("build", cwd=good_site)
@@ -94,7 +98,7 @@ def test_seed_condition_lists_its_nine_causes_and_six_treatments(project):
               "Medical conditions", "Poor posture", "Stress", "Aging"]
     treatments = ["Stretching and massaging", "Heat or cold therapy", "Medications",
                   "Hydration and electrolyte replacement", "Physical therapy", "Botulinum toxin injections"]
-    entries = re.findall(r'<h3 class="entry-name"><a href="(/(causes|treatments)/[a-z-]+/)">([^<]+)</a>', html)
+    entries = re.findall(ENTRY_LINK, html)
     assert [name for _, kind, name in entries if kind == "causes"] == causes
     assert [name for _, kind, name in entries if kind == "treatments"] == treatments
     for href, _, name in entries:
@@ -142,13 +146,13 @@ def test_new_articles_merge_into_shared_cause_and_treatment_pages(built):
 
 def test_entries_of_every_form_are_found(built):
     cramps = (built / "conditions/leg-cramps/index.html").read_text()
-    names = re.findall(r'<h3 class="entry-name"><a href="[^"]+">([^<]+)</a>', cramps)
+    names = [name for _, _, name in re.findall(ENTRY_LINK, cramps)]
     assert names == ["Dehydration", "Muscle fatigue", "Night-time posture", "Nerve damage",
                      "Stretching and massaging", "Heat or cold therapy"]
     assert "<li>a nested point</li>" in cramps and "A second paragraph about nerve damage." in cramps
     assert "The description goes on here." in cramps
     back = (built / "conditions/back-spasms/index.html").read_text()
-    assert re.findall(r'<h3 class="entry-name"><a href="[^"]+">([^<]+)</a>', back) == [
+    assert [name for _, _, name in re.findall(ENTRY_LINK, back)] == [
         "Poor posture", "Stress", "Physical therapy", "Heat or cold therapy", "Massage chairs"]
     assert "A deeper heading stays in the description" in back
 
