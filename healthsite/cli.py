@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--out", help="folder for the preview build (default: a temporary folder)")
 
+    outline = with_config(commands.add_parser("outline", help="show how articles were read: sections, entries, items kept as text"))
+    outline.add_argument("paths", nargs="+", metavar="PATH", help="article files (or folders of them) under content/")
+
     new = with_config(commands.add_parser("new", help="start a new article from a template"))
     new.add_argument("kind", choices=["condition", "cause", "treatment", "page"])
     new.add_argument("title", help='the title, e.g. "Leg cramps"')
@@ -122,13 +125,32 @@ def cmd_new(args) -> int:
     return new_file(config, args.kind, args.title)
 
 
+def cmd_outline(args) -> int:
+    from .outline import outline_text
+    from .pipeline import read_articles
+
+    config, _ = _config(args)
+    if config is None:
+        return EXIT_USAGE
+    found, problems, unknown = read_articles(config, [Path(p) for p in args.paths])
+    for path in unknown:
+        print(f"healthsite: error: {path} is not an article under {config.root / 'content'}", file=sys.stderr)
+    for article in found:
+        print(outline_text(article.document.path, article), end="\n\n")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if unknown:
+        return EXIT_USAGE
+    return EXIT_ERRORS if has_errors(problems) else EXIT_OK
+
+
 def _summary(problems) -> str:
     errors = sum(1 for p in problems if p.severity == ERROR)
     warnings = sum(1 for p in problems if p.severity == WARNING)
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new}
+COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "outline": cmd_outline}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,7 +18,7 @@ from .problems import Problem, error, warning
 from .slugs import make_slug, number_variants
 
 Key = tuple[str, str]  # (kind, slug)
-SUGGEST_LIMIT = 200  # names compared with an unknown link
+SUGGEST_LIMIT = 100  # names compared with an unknown link
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def _sorted(relations, entities) -> dict[tuple[Key, str], list[Key]]:
     """A condition keeps its article's order; every other list is A-Z."""
     result = {}
     for (key, name), others in relations.items():
-        if key[0] != "condition" or name == "prevents":
+        if key[0] != "condition" or name in ("prevents", "leads_to", "treats"):
             others = sorted(others, key=lambda k: (entities[k].title.lower(), k))
         result[(key, name)] = others
     return result
@@ -245,7 +245,8 @@ class _NameIndex:
             self._by_initial = defaultdict(list)
             for name in self.names:
                 self._by_initial[name[:1]].append(name)
-        near = [n for n in self._by_initial.get(key[:1], []) if abs(len(n) - len(key)) <= max(3, len(key) // 3)]
+        near = [n for n in self._by_initial.get(key[:1], []) if abs(len(n) - len(key)) <= 2]
+        near.sort(key=lambda name: (name[:3] != key[:3], abs(len(name) - len(key))))  # likeliest first
         return near[:SUGGEST_LIMIT]
 
     def _add(self, key: str, entity: Entity, name: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .article import Article, parse_article
 from .config import Config
-from .content import read_content, walk_files
+from .content import FOLDERS, read_content, read_document, walk_files
 from .graph import Site, build_graph
 from .lint import lint, today
 from .problems import Problem, error, has_errors, sort_problems
@@ -36,7 +36,7 @@ class Build:
 
 
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
-               search: bool = True) -> Build:
+               search: bool = True, outlines: bool = False) -> Build:
     """Everything but writing: the outputs and the problems of the whole site."""
     start = time.perf_counter()
     day = day or today()
@@ -64,12 +64,35 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     site, found = build_graph(published, hidden)
     problems += found + lint(site, config, day)
     lap("link")
-    rendered = Renderer(config, site, asset_urls(config, static_files), day, search).render_all()
+    rendered = Renderer(config, site, asset_urls(config, static_files), day, search, outlines).render_all()
     problems += rendered.problems
     outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
     problems += url_clashes(outputs) + broken_links(outputs, config)
     lap("render")
     return Build(outputs, sort_problems(problems), site, time.perf_counter() - start, timings=timings)
+
+
+def read_articles(config: Config, paths: list[Path]) -> tuple[list[Article], list[Problem], list[Path]]:
+    """Read and parse just these files (or the .md files in these folders) under content/:
+    the articles, their problems, and the paths that are not content files."""
+    content = (config.root / "content").resolve()
+    articles, problems, unknown = [], [], []
+    for given in paths:
+        files = sorted(given.rglob("*.md")) if given.is_dir() else [given]
+        for path in files:
+            resolved = path.resolve()
+            parts = resolved.relative_to(content).parts if resolved.is_relative_to(content) else ()
+            if len(parts) != 2 or parts[0] not in FOLDERS or not resolved.is_file():
+                unknown.append(path)
+                continue
+            rel = resolved.relative_to(config.root.resolve()).as_posix()
+            document, found = read_document(resolved, rel, FOLDERS[parts[0]], config)
+            problems += found
+            if document:
+                article, found = parse_article(document)
+                articles.append(article)
+                problems += found
+    return articles, sort_problems(problems), unknown
 
 
 def read_static(config: Config) -> list[Output]:
@@ -85,7 +108,7 @@ class OutputRefused(Exception):
 
 
 def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = (),
-            search: bool = True) -> Build:
+            search: bool = True, outlines: bool = False) -> Build:
     """Build and, only when there is no error, replace the output folder.
 
     With `search`, the Pagefind index is built in the staging folder, the last
@@ -94,7 +117,7 @@ def publish(config: Config, out: Path | None = None, drafts: bool = False, probl
     reason = refuse_output(config, out)
     if reason:
         raise OutputRefused(f"refusing to write the site there: {reason}")
-    build = build_site(config, drafts, problems, search=search)
+    build = build_site(config, drafts, problems, search=search, outlines=outlines)
     if build.ok:
         start = time.perf_counter()
         try:

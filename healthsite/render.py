@@ -24,6 +24,7 @@ from .config import Config
 from .graph import Entity, Site
 from .kinds import KINDS
 from .markup import Markup
+from .outline import outline
 from .problems import Problem, error
 
 
@@ -61,8 +62,10 @@ def asset_urls(config: Config, static_files: list[Output]) -> dict[str, str]:
 
 
 class Renderer:
-    def __init__(self, config: Config, site: Site, assets: dict[str, str], day: dt.date, search: bool = True):
+    def __init__(self, config: Config, site: Site, assets: dict[str, str], day: dt.date, search: bool = True,
+                 outlines: bool = False):
         self.config, self.site, self.assets, self.day = config, site, assets, day
+        self.outlines = outlines  # the preview's /_outline/ pages: how each article was read
         self.templates_dir = config.root / "templates"
         self.env = template_environment(self.templates_dir)
         # Builds run one at a time, so the shared environment's globals belong to this build.
@@ -130,8 +133,20 @@ class Renderer:
         for path, target in sorted(site.redirects().items()):
             info = PageInfo(path + "index.html", "redirect", target.title, "", None)
             yield "redirect.html", info, {"target": target}, target.source_path
+        if self.outlines:
+            yield from self._outline_pages(conditions)
         missing = PageInfo("404.html", "404", "Page not found", "", None)
         yield "404.html", missing, {"structured": self._web_page(missing)}, ""
+
+    def _outline_pages(self, conditions: list[Entity]):
+        """Preview only, never published: an index and one outline per condition."""
+        index = PageInfo("_outline/index.html", "outline", "How each article was read", "", None)
+        yield "outline.html", index, {"conditions": conditions, "rows": None, "entity": None,
+                                      "structured": self._web_page(index)}, ""
+        for condition in conditions:
+            info = PageInfo(f"_outline/{condition.slug}/index.html", "outline", f"Outline: {condition.title}", "", None)
+            yield "outline.html", info, {"conditions": conditions, "rows": outline(condition.article), "entity": condition,
+                                         "structured": self._web_page(info)}, condition.source_path
 
     def _web_page(self, info: PageInfo) -> str:
         return jsonld.script_json(jsonld.web_page(info.kind, self.absolute(info.path), info.title, info.summary, self.config.language))

@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import make_project, run_cli, snapshot
+from conftest import FIXTURES, make_project, run_cli, snapshot
 
 
 def test_build_then_check_clean(project):
@@ -86,3 +86,25 @@ def test_build_from_another_folder_with_config(project, tmp_path):
     result = run_cli("build", "--config", str(project / "config.yaml"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (project / "public/index.html").is_file()
+
+
+def test_outline_shows_how_an_article_was_read(project):
+    (project / "content/conditions/tired-eyes.md").write_text((FIXTURES / "styles/nhs.md").read_text())
+    result = run_cli("outline", "content/conditions/tired-eyes.md", "content/conditions/muscle-spasms.md", cwd=project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "content/conditions/tired-eyes.md:8: section ## Check if you have tired eyes -- symptoms: the heading says `Check if`" in lines
+    assert any(l.startswith("content/conditions/tired-eyes.md:25:     treatment Don't rub your eyes -- its page: slug `dont-rub-your-eyes`;") for l in lines)
+    assert any(":33:   kept - dry eyes -- kept as text: the line before the list (`They can help with:`)" in l for l in lines)
+    assert any(":48: section ## Call 999 or go to A&E if: -- get-help (emergency: immediate action required)" in l for l in lines)
+    assert any("muscle-spasms.md:20:   cause Dehydration -- its page: slug `dehydration`" in l for l in lines)
+
+
+def test_outline_exit_codes(project):
+    (project / "content/conditions/broken.md").write_text("---\ntitle: [\n---\n")
+    broken = run_cli("outline", "content/conditions/broken.md", cwd=project)
+    assert broken.returncode == 1 and "content/conditions/broken.md:2: error: invalid YAML" in broken.stderr
+    missing = run_cli("outline", "README.md", cwd=project)
+    assert missing.returncode == 2 and "is not an article" in missing.stderr
+    folder = run_cli("outline", "content/conditions", cwd=project)
+    assert folder.returncode == 1 and "muscle-spasms.md: Muscle spasms" in folder.stdout

@@ -122,3 +122,38 @@ def test_wiki_links_skip_code_and_keep_lines():
 def test_links_inside_html_comments_are_ignored():
     text = Text("<!-- a hint with [[nowhere]]\nstill [[hidden]] -->\nvisible [[here]]", 1)
     assert [(link.line, link.target) for link in find_wiki_links(text)] == [(3, "here")]
+
+
+# --- one concept, one identity -------------------------------------------------------------
+
+DEHYDRATION = condition("dehydration", "Losing more fluid than you take in.\n\n## Symptoms\n\n- thirst\n")
+
+
+def test_an_entry_that_is_a_condition_is_that_condition():
+    site, problems = graph(SPASMS, CRAMPS, DEHYDRATION)
+    assert problems == []  # adding the Dehydration article breaks no other article
+    assert ("cause", "dehydration") not in site.entities
+    assert site.merged == {("cause", "dehydration"): ("condition", "dehydration")}
+    dehydration = site.entities[("condition", "dehydration")]
+    assert site.links["dehydration"] is dehydration
+    spasms = site.entities[("condition", "muscle-spasms")]
+    assert dehydration in site.related(spasms, "causes")
+    assert [c.slug for c in site.related(dehydration, "leads_to")] == ["leg-cramps", "muscle-spasms"]
+    assert site.redirects() == {"causes/dehydration/": dehydration}
+
+
+def test_a_kind_prefixed_link_to_a_merged_entry_resolves_to_the_condition():
+    linking = condition("cramp", "See [[cause:dehydration]].\n\n## Causes\n\n- Dehydrations: plural too.\n")
+    site, problems = graph(linking, DEHYDRATION)
+    assert problems == []
+    assert site.links["cause:dehydration"].key == ("condition", "dehydration")
+
+
+def test_did_you_mean_compares_a_bounded_number_of_names():
+    from healthsite.graph import SUGGEST_LIMIT, _NameIndex
+
+    body = "## Causes\n\n" + "".join(f"- Cause number {i}: text\n" for i in range(3000)) + "\n[[cause numbr 7]]\n"
+    site, problems = graph(condition("big", body))
+    index = _NameIndex(site.entities.values(), [], {}, site.entities)
+    assert len(index._candidates("cause-numbr-7")) <= SUGGEST_LIMIT  # not all 3,000 names for every bad link
+    assert len(problems) == 1 and "did you mean [[cause-number-7]]" in problems[0].message

@@ -231,3 +231,37 @@ def test_headings_never_skip_a_level(built):
         assert levels[0] == 1, page
         for before, after in zip(levels, levels[1:]):
             assert after <= before + 1, f"{page.relative_to(built)}: h{before} followed by h{after}"
+
+
+def test_a_condition_that_is_also_a_cause_is_one_page(tmp_path):
+    """Adding a Dehydration article breaks no other article; the old cause URL redirects."""
+    site = make_project(tmp_path / "site", {"content/conditions/dehydration.md": (
+        "---\ntitle: Dehydration\nsummary: Losing more fluid than you take in.\nreviewed: 2026-11-20\n---\n"
+        "Losing more fluid than you take in.\n\n## Call 999 if:\n\n- you are confused\n")})
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "ambiguous" not in result.stderr
+    public = site / "public"
+    spasms = (public / "conditions/muscle-spasms/index.html").read_text()
+    assert '<li class="entry"><p><a href="/conditions/dehydration/">Dehydration</a>: When your body' in spasms
+    dehydration = (public / "conditions/dehydration/index.html").read_text()
+    assert re.search(r'Dehydration can lead to:</p><ul class="links">\s*<li><a href="/conditions/muscle-spasms/">', dehydration)
+    moved = (public / "causes/dehydration/index.html").read_text()
+    assert '<meta http-equiv="refresh" content="0; url=/conditions/dehydration/">' in moved
+    assert "causes/dehydration" not in (public / "sitemap.xml").read_text()
+    assert assert_all_links_resolve(public) > 20
+
+
+def test_preview_outline_pages_are_never_published(tmp_path):
+    from healthsite.config import load_config
+    from healthsite.pipeline import publish
+
+    site = make_project(tmp_path / "site")
+    config, _ = load_config(site / "config.yaml")
+    preview = publish(config, tmp_path / "preview", drafts=True, search=False, outlines=True)
+    assert preview.ok
+    outline = (tmp_path / "preview/_outline/muscle-spasms/index.html").read_text()
+    assert "<td>cause</td>" in outline and "Dehydration" in outline and "get-help (gp: non-urgent advice)" in outline
+    assert 'href="/_outline/muscle-spasms/"' in (tmp_path / "preview/_outline/index.html").read_text()
+    assert run_cli("build", "--no-search", cwd=site).returncode == 0
+    assert not (site / "public/_outline").exists()
