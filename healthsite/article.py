@@ -755,6 +755,20 @@ def prose_lines(text: Text):
             yield number, INLINE_CODE.sub("", line)
 
 
+IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*(\"[^\"]+\"|'[^']+'))[^>]*>", re.I)
+PLAIN_HTTP = re.compile(r"\]\(\s*<?http://|<http://|href\s*=\s*[\"']?http://|(?<![(<\"'=])\bhttp://", re.I)
+
+
+def images_without_alt(text: Text) -> list[int]:
+    """Lines of a chunk with an image that has no alt text (markdown or raw HTML)."""
+    return [number for number, line in prose_lines(text) if IMAGE_NO_ALT.search(line)]
+
+
+def plain_http_links(text: Text) -> list[int]:
+    """Lines of a chunk that link to an http:// (not https://) address."""
+    return [number for number, line in prose_lines(text) if PLAIN_HTTP.search(line)]
+
+
 def split_wiki_link(inner: str) -> tuple[str, str]:
     """`cause:medications|these medicines` -> (`cause:medications`, `these medicines`).
 

@@ -9,20 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import re
 from collections import defaultdict
 
 import textstat
 
-from .article import Article, plain_text, prose_lines
+from .article import Article, images_without_alt, plain_http_links, plain_text, prose_lines
 from .config import Config
 from .graph import Site
 from .problems import Problem, warning
 from .slugs import make_slug
 
 SUMMARY_LIMIT = 160
-IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*(\"[^\"]+\"|'[^']+'))[^>]*>", re.I)
-PLAIN_HTTP = re.compile(r"\]\(\s*<?http://|<http://|href\s*=\s*[\"']?http://|(?<![(<\"'=])\bhttp://", re.I)
 
 
 def today() -> dt.date:
@@ -74,11 +71,10 @@ def _has_words(section) -> bool:
 def _text_checks(article: Article) -> list[Problem]:
     path, found = article.document.path, []
     for text in _chunks(article):
-        for number, line in prose_lines(text):
-            if IMAGE_NO_ALT.search(line):
-                found.append(warning(path, number, "image without alt text: describe it, e.g. `![A stretched calf muscle](calf.png)`"))
-            if PLAIN_HTTP.search(line):
-                found.append(warning(path, number, "external link is not https: use the site's https:// address"))
+        for number in images_without_alt(text):
+            found.append(warning(path, number, "image without alt text: describe it, e.g. `![A stretched calf muscle](calf.png)`"))
+        for number in plain_http_links(text):
+            found.append(warning(path, number, "external link is not https: use the site's https:// address"))
     for source in article.document.meta.sources:
         if source.url.startswith("http://"):
             found.append(warning(path, article.document.key_lines.get("sources", 1), f"source `{source.title}` is not https: use its https:// address"))

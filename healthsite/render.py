@@ -128,7 +128,7 @@ class Renderer:
             yield self._entry_page(entity)
         for page in site.all("page"):
             info = self._info(page)
-            yield "page.html", info, {"entity": page, "body": self.html(page.article.body_html_source),
+            yield KINDS["page"].template, info, {"entity": page, "body": self.html(page.article.body_html_source),
                                       "structured": self._web_page(info)}, page.source_path
         for path, target in sorted(site.redirects().items()):
             info = PageInfo(path + "index.html", "redirect", target.title, "", None)
@@ -176,7 +176,7 @@ class Renderer:
             "structured": jsonld.script_json(jsonld.condition_page(
                 condition, self.site, self.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         }
-        return "condition.html", self._info(condition), context, article.document.path
+        return KINDS["condition"].template, self._info(condition), context, article.document.path
 
     def _sections(self, sections: tuple[Section, ...]) -> list[dict]:
         """Sections as the template draws them; a sub-section's heading is never more than
