@@ -553,7 +553,9 @@ def split_name(text: str):
         for pattern in CLAUSE_BREAKS:
             for cut in pattern.finditer(text):
                 if 2 <= len(text[: cut.start()].split()) <= MAX_NAME_WORDS:
-                    return prefix + text[: cut.start()], "", text[cut.start():], False, negated
+                    rest = text[cut.start():]
+                    joiner = rest[: len(rest) - len(rest.lstrip())]
+                    return prefix + text[: cut.start()], joiner, rest.lstrip(), False, negated
         return f"too long to be a name ({len(words)} words)"
     return prefix + text, "", "", False, negated
 

@@ -189,6 +189,8 @@ def test_items_kept_as_text_say_why(line, reason):
 def test_long_item_is_named_by_its_first_clause():
     article, _ = parse("## Treatment\n\n- buy a pollen filter for the air vents in your car and a vacuum cleaner with a special filter\n")
     assert names(article, "treatment") == ["Buy a pollen filter for the air vents in your car"]
+    entry = article.entries()[0]
+    assert (entry.joiner, entry.description.markdown) == (" ", "and a vacuum cleaner with a special filter")
 
 
 def test_seed_numbering_with_dash_is_read_as_entries():
