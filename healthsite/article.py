@@ -29,20 +29,29 @@ OVERVIEW = "overview"  # the text before the first heading
 ENTRY_KINDS = {CAUSES: "cause", TREATMENTS: "treatment", SYMPTOMS: "symptom"}
 LEVELS = ("gp", "urgent", "emergency")  # get-help levels, least serious first
 
-# What a heading's words say its section is about. The earliest match in the heading
-# wins, so "Treatment from a GP" is treatment and "See a GP about treatment" is help;
-# the first table entry wins a tie ("preventive treatment" is treatment).
+# What a heading's words say its section is about. A call to get help anywhere in the
+# heading ("Warning signs: when to call 911") makes it get-help advice, unless its
+# subject is a treatment ("Emergency treatment for asthma", "Preventive treatment");
+# otherwise the earliest match wins, so "Treatment from a GP" is treatment.
+TREATMENT_SUBJECT = (r"^(?:(?:preventive|preventative|emergency|urgent|immediate|long[- ]term)\s+)?(?:treatments?|therap\w*|medicines?|medications?)\b"
+                     r"|\bprevent(?:ive|ative) (?:treatment|medicine|medication|therap)")
+HELP_CALL = (r"\b(?:see|ask|contact|call|phone|ring|dial|speak to|talk to|visit|go to|book|get|seek|seeing|getting|seeking|when to)\b"
+             r"[\w\s,'’&-]{0,30}?\b(?:gp|doctor|pharmacist|nurse|midwife|111|999|112|911|a ?& ?e|ambulance|emergency|help|advice|care"
+             r"|attention|medical professional|health ?care (?:provider|professional))\b")
 HEADING_CUES = [
-    (TREATMENTS, r"prevent(?:ive|ative) (?:treatment|medicine|medication|therap)"),
-    (GET_HELP, r"(?:see|ask|contact|call|phone|speak to|talk to|visit|go to|book|get|seek|seeing|getting|seeking)\b[\w\s,'’]{0,30}?"
-               r"\b(?:gp|doctor|pharmacist|nurse|midwife|111|999|112|911|a&e|a & e|ambulance|emergency|help|advice|care|attention)\b"),
     (GET_HELP, r"(?<!non-)(?<!non )\burgent|\bemergenc|\b(?:999|111|112|911)\b|\ba&e\b|medical (?:help|advice|attention)|immediate action"),
     (PREVENTION, r"\bprevent|\bavoid|\bstop(?:ping)? \w+ (?:coming back|happening)|\breduc\w* (?:the|your) risk"),
-    (TREATMENTS, r"\btreat|\btherap|\brelie[fv]|\bremed|\bmanag|\bself[- ]?care|\bfirst aid|\bdo yourself|\bcan do\b|\bease\b|\beasing\b|\bcure"),
+    (TREATMENTS, r"\btreat|\btherap|\brelie[fv]|\bremed|\bmanag|\bself[- ]?care|\bfirst aid|\bdo yourself|\bcan do\b|\bease\b"
+                 r"|\beasing\b|\bcure|\bhome care\b|\bsurgery\b|\bmedicines? for\b|\bmedications? for\b|\blifestyle changes\b"),
     (CAUSES, r"\bcaus|\btrigger|\brisk|\bmore likely|\bwho gets\b|\bwho can get\b|\bwhy \w+ happen"),
     (SYMPTOMS, r"\bsymptom|\bsigns?\b|\bcheck if\b|\bwhat \w+ (?:feels?|looks?) like"),
 ]
 HEADING_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in HEADING_CUES]
+TREATMENT_SUBJECT_PATTERN = re.compile(TREATMENT_SUBJECT, re.I)
+HELP_CALL_PATTERN = re.compile(HELP_CALL, re.I)
+# Plural kind nouns that name a topic, not one thing ("Secondary causes", "Treatment duration").
+KIND_NOUN_AT_START = re.compile(r"^(?:treatments?|therap\w*|causes?|symptoms?|signs?|prevention|preventing|triggers?|risk factors?)\b", re.I)
+KIND_PLURAL_AT_END = re.compile(r"\b(?:treatments|therapies|causes|symptoms|signs|triggers|risk factors)\s*:?$", re.I)
 
 # Get-help levels as the NHS uses them; the most serious one named wins.
 LEVEL_CUES = {
@@ -59,32 +68,46 @@ FORCEABLE = {SYMPTOMS: SYMPTOMS, CAUSES: CAUSES, TREATMENTS: TREATMENTS, PREVENT
              GET_HELP: GET_HELP, "see-a-doctor": GET_HELP, **{level: GET_HELP for level in LEVELS}}
 
 # What the line before a list says its items are ("Other causes are", "Symptoms include:").
+# "effects" (what the condition can cause) are symptoms in a symptoms section, else text.
 LEAD_IN_CUES = [
     (None, r"\b(?:you can|you could|you should|try(?: to)?|it (?:may|can|might) help to|things you can do(?: include)?)\s*:?\s*$"),
-    ("none", r"\bhelps? (?:with|for)\b|\bside effects?\b|\bcomplications?\b|\btypes?\b|\bkinds?\b|\btests?\b|\bdiagnos"),
+    ("none", r"\bhelps? (?:with|for)\s*:?\s*$|\bside effects?\b|\bcomplications?\b|\btypes?\b|\bkinds?\b|\btests?\b|\bdiagnos"),
+    ("effects", r"\b(?:can|may|might|will|often|also|sometimes)\s+(?:also\s+)?(?:cause|lead to|result in)\b"),
     (SYMPTOMS, r"\bsymptoms?\b|\bsigns?\b"),
-    (CAUSES, r"\bcaus(?:e|es|ed|ing)\b|\btriggers?\b|\brisk\b|\bmore likely\b|\breasons?\b"),
-    (TREATMENTS, r"\btreat(?:ment|ments|ed)?\b|\btherap|\bremed|\brelie[fv]"),
+    (CAUSES, r"\bcaus(?:e|es|ed|ing)\b|\btrigger(?:s|ed)?\b|\brisk\b|\bmore likely\b|\breasons?\b"),
+    (TREATMENTS, r"\btreat(?:ment|ments|ed)?\b|\btherap|\bremed|\brelie[fv]|\bmedicines?\b|\bmedications?\b|\bthings (?:that|which) (?:can |may |might )?help\b"),
 ]
 LEAD_IN_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in LEAD_IN_CUES]
 
 # --- the markdown grammar ------------------------------------------------------------------
 
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t]*$")
+ABBREVIATION = re.compile(r"^\*\[(?P<abbr>[^\]\n]+)\]:[ \t]*(?P<title>.*)$")
 ATTR_LIST = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
 LIST_STYLE = re.compile(r"^\s*\{:?\s*\.list--(tick|check|cross)\s*\}\s*$")
 LIST_ITEM = re.compile(r"^ ?(?P<marker>\d{1,9}[.)-]|[-*+])(?P<gap>[ \t]+)(?P<rest>\S.*)$")
 BOLD_START = re.compile(r"^(\*\*|__)(?P<name>[^*_].*?)\1(?P<rest>.*)$")
 BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<label>[^*_][^*]*?)\1\s*:?\s*$")
-STEP = re.compile(r"^(?:step|stage)\s+\d+\s*[:.)\u2013\u2014-]?\s*", re.I)
+STEP = re.compile(r"^(?:\*\*|__)?(?:step|stage)\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b\s*[:.)\u2013\u2014-]?"
+                  r"\s*(?:\*\*|__)?\s*[:.]?\s*", re.I)
 WARNING_ANYWHERE = re.compile(r"\b(?:warning|caution|important)\b", re.I)
 WARNING_WORD = re.compile(r"^(?:warning|important|caution|note|notice|attention|danger|safety)\b", re.I)
-DO_DONT = re.compile(r"^(?P<word>do|don[’']?t|do not)\s*[:.!]?$", re.I)
-DONT_PREFIX = re.compile(r"^(?:\*\*|__)?(?P<word>do|don[’']?t|do not)(?:\*\*|__)?\s*[:\u2013\u2014-]?\s+(?=\S)", re.I)
+DO_DONT = re.compile(r"^(?P<word>do not|don[’']?t|do)\s*[:.!]?$", re.I)
+# "**Don't:** scratch", "Do: rest": a label in front of the item; "do not smoke": a negation.
+LABEL_PREFIX = re.compile(r"^(?:(\*\*|__)(?P<bold>do not|don[’']?t|do)\s*[:.]?\s*\1|(?P<plain>do not|don[’']?t|do)\s*:)\s*[:.]?\s*(?=\S)", re.I)
+NEGATION = re.compile(r"^(?:do not|don[’']?t)\s+(?=\S)", re.I)
+# Verbs NHS lists leave their subject off ("you're more likely to get gout if you: - are overweight").
+BEING = re.compile(r"^(?:are|is|be|am)\s+(?=\S)", re.I)
+GERUNDS = {verb: verb.capitalize() + ending for verb, ending in (
+    ("drink", "ing"), ("eat", "ing"), ("feel", "ing"), ("lift", "ing"), ("sleep", "ing"), ("spend", "ing"),
+    ("stand", "ing"), ("wear", "ing"), ("work", "ing"), ("do", "ing"), ("go", "ing"))} | {
+    "take": "Taking", "smoke": "Smoking", "use": "Using", "live": "Living", "sit": "Sitting", "get": "Getting"}
+HAVING = re.compile(r"^(?:have|has)\s+(?:got\s+)?(?=\S)", re.I)
 SEPARATORS = re.compile(r":\s|\s[-\u2013\u2014]{1,2}\s|\u2014|\u2013(?=\s)")
 APPOSITIVE = re.compile(r",\s+(?=(?:a|an|the|which|who|that|where|when|including|such as|especially|often|usually|mainly|"
-                        r"mostly|for example|e\.g\.|like)\b)", re.I)
-CLAUSE_BREAKS = [re.compile(p) for p in (r",\s", r"\s[-\u2013\u2014]\s", r"\s(?=(?:that|which|who|where|because|so that)\s)",
+                        r"mostly|for example|e\.g\.|like|also called|also known as|known as|or)\b)"
+                        r"|\s+(?=(?:such as|including|especially|for example|e\.g\.)\s)", re.I)
+CLAUSE_BREAKS = [re.compile(p) for p in (r",\s", r"\s[-\u2013\u2014]\s", r"\s(?=\()", r"\s(?=(?:that|which|who|where|because|so that)\s)",
                                          r"\s(?=to\s)", r"\s(?=and\s)", r"\s(?=or\s)")]
 ABBREVIATIONS = {"e.g", "i.e", "dr", "mr", "mrs", "ms", "st", "vs", "etc", "approx", "no"}
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
@@ -137,7 +160,9 @@ class Kept:
 
 @dataclass(frozen=True)
 class EntryList:
-    entries: tuple[Entry, ...]
+    """One list: its entries, and the items that stayed text (kept in their place)."""
+
+    items: tuple[Union[Entry, Text], ...]
     style: str = ""  # "do" or "dont" for NHS tick and cross lists
 
 
@@ -202,6 +227,7 @@ class Article:
     document: Document
     overview: Section  # the text before the first heading
     sections: tuple[Section, ...]
+    abbreviations: tuple[tuple[str, str], ...] = ()  # `*[A&E]: Accident and Emergency`, site-wide
 
     @property
     def all_sections(self) -> tuple[Section, ...]:
@@ -238,7 +264,7 @@ def walk_parts(parts) -> Iterator[Part]:
     for part in parts:
         yield part
         if isinstance(part, EntryList):
-            yield from part.entries
+            yield from part.items
         elif isinstance(part, Group):
             yield from walk_parts(part.parts)
 
@@ -257,9 +283,10 @@ def parse_article(document: Document) -> tuple[Article, list[Problem]]:
     """Split a document into overview and sections; conditions get typed sections with entries."""
     lines = list(enumerate(document.body.split("\n"), document.body_line))
     problems = _h1_warnings(document, lines)
+    lines, abbreviations = _abbreviations(lines)
     if document.kind != "condition":
         overview = Section("", OVERVIEW, "", document.body_line, tuple(t for t in [_text(lines)] if t), 1)
-        return Article(document, overview, ()), problems
+        return Article(document, overview, (), abbreviations), problems
     head, chunks = _split_sections(lines)
     overview = _section(document, "", OVERVIEW, "", "", 1, document.body_line, head, problems)
     sections, anchors = [], set()
@@ -270,7 +297,21 @@ def parse_article(document: Document) -> tuple[Article, list[Problem]]:
         kind, level_name, reason = classify_heading(title, forced)
         anchor = _unique(anchor or make_slug(title) or "section", anchors)
         sections.append(_section(document, title, kind, level_name, reason, level, line, body, problems, anchor))
-    return Article(document, overview, tuple(sections)), problems
+    return Article(document, overview, tuple(sections), abbreviations), problems
+
+
+def _abbreviations(lines: Lines) -> tuple[Lines, tuple[tuple[str, str], ...]]:
+    """Take out `*[A&E]: Accident and Emergency` lines: they apply to every page, not
+    just to the chunk of text they happen to stand in."""
+    kept: Lines = []
+    found: list[tuple[str, str]] = []
+    for number, line, fenced in _with_fences(lines):
+        match = None if fenced else ABBREVIATION.match(line)
+        if match:
+            found.append((match["abbr"].strip(), match["title"].strip()))
+        else:
+            kept.append((number, line))
+    return kept, tuple(found)
 
 
 def _section(document, title, kind, urgency, reason, level, line, body: Lines, problems, anchor="") -> Section:
@@ -296,7 +337,13 @@ def classify_heading(title: str, forced: str | None = None) -> tuple[str, str, s
 
 
 def heading_kind(title: str) -> tuple[str | None, str]:
-    """The kind whose words come first in the heading, and those words."""
+    """The kind the heading is about, and the words that say so."""
+    subject = TREATMENT_SUBJECT_PATTERN.search(title)
+    if subject:
+        return TREATMENTS, subject[0].strip()
+    call = HELP_CALL_PATTERN.search(title)
+    if call:
+        return GET_HELP, call[0].strip()
     best = None
     for kind, pattern in HEADING_PATTERNS:
         found = pattern.search(title)
@@ -344,19 +391,32 @@ def _split_sections(lines: Lines) -> tuple[Lines, list[tuple[int, int, str, Line
     Other sub-headings stay in their section's body: they are entries, groups or plain text."""
     head: Lines = []
     chunks: list[tuple[int, int, str, Lines]] = []
+    kind = OVERVIEW
     for number, line, fenced in _with_fences(lines):
         match = None if fenced else HEADING.match(line)
         level = len(match["hashes"]) if match else 0
-        if level == 2 or (level in (3, 4) and chunks and _names_a_kind(line)):
+        if level == 2 or (level in (3, 4) and chunks and _starts_a_section(line, kind)):
             chunks.append((number, level, line, []))
+            title, forced, _, _ = _heading_parts(line)
+            kind = classify_heading(title, forced)[0]
         else:
             (chunks[-1][3] if chunks else head).append((number, line))
     return head, chunks
 
 
-def _names_a_kind(line: str) -> bool:
+def _starts_a_section(line: str, parent: str) -> bool:
+    """A sub-heading starts a section of its own when it gives get-help advice or is forced;
+    inside a causes, treatments or symptoms section only a topic heading does ("Secondary
+    causes", "Treatment duration"): "Laser treatment" there is a treatment, an entry."""
     title, forced, _, _ = _heading_parts(line)
-    return bool(forced) or (heading_kind(title)[0] is not None and not _is_label(title))
+    if forced:
+        return forced in FORCEABLE
+    kind = heading_kind(title)[0]
+    if kind is None or _is_label(title):
+        return False
+    if kind == GET_HELP or parent not in ENTRY_KINDS:
+        return True
+    return bool(KIND_NOUN_AT_START.match(title) or KIND_PLURAL_AT_END.search(title))
 
 
 # --- entries -------------------------------------------------------------------------------
@@ -400,10 +460,10 @@ class _Flow:
     def _blocks(self, lines: Lines, group_style: str, group: str) -> list[Part]:
         parts: list[Part] = []
         lead = ""  # the text just before a list
-        label = group
+        label, label_style = group, ""
         for block in _blocks(lines):
             if block.kind == "list":
-                parts += self._list(block, self._list_kind(lead), label, group_style or block.style)
+                parts += self._list(block, self._list_kind(lead), label, block.style or label_style or group_style)
                 lead = ""
             elif block.kind == "quote" and _callout(block):
                 parts.append(_callout(block))
@@ -414,17 +474,20 @@ class _Flow:
                 written = [text for _, text in block.lines if text.strip()]
                 bold = BOLD_LINE.match(written[0]) if len(written) == 1 else None
                 if bold and not WARNING_WORD.match(bold["label"]):
-                    label = _label_text(bold["label"])
+                    label, label_style = _label_text(bold["label"]), _do_dont_style(bold["label"])
         return parts
 
     def _list_kind(self, lead: str) -> str | None:
-        """The entry kind of a list's items, or None when they stay text."""
+        """The entry kind of a list's items, or None when they stay text. In a causes,
+        treatments or symptoms section only a lead-in's opening words change the kind."""
         if self.kind in (GET_HELP, PREVENTION):
             return None
-        cue = lead_in_kind(lead)
+        cue, opening = lead_in_kind(lead)
+        if cue == "effects":
+            cue = SYMPTOMS if self.kind == SYMPTOMS else "none"
         if cue == "none":
             return None
-        if cue in ENTRY_KINDS:
+        if cue in ENTRY_KINDS and (opening or self.kind not in ENTRY_KINDS):
             return ENTRY_KINDS[cue]
         return ENTRY_KINDS.get(self.kind)
 
@@ -433,53 +496,37 @@ class _Flow:
             return "advice in a get-help section"
         if self.kind == PREVENTION:
             return "advice in a prevention section"
-        if lead and lead_in_kind(lead) == "none":
+        if lead and lead_in_kind(lead)[0] in ("none", "effects"):
             return f"the line before the list (`{_short(lead)}`) says these are not causes, treatments or symptoms"
         return f"in a {'section before any heading' if self.kind == OVERVIEW else self.kind + ' section'} with no lead-in naming causes, treatments or symptoms"
 
     def _list(self, block: "_Block", kind: str | None, group: str, style: str) -> list[Part]:
+        """A list as entries (an item that is not one stays in the list as text), or as
+        plain text when none of its items is an entry."""
+        found = [(item, self._item(item, kind, group, style)) for item in block.items] if kind else []
+        if not any(isinstance(f, (Entry, Group)) for _, f in found):
+            for item in block.items:
+                reason = next((f for i, f in found if i is item), None) or self._why_text(block.lead)
+                self.kept.append(Kept(item[0][0], _item_text(item), reason))
+            return [t for t in [_text(block.lines)] if t]
         parts: list[Part] = []
-        entries: list[Entry] = []
-        loose: Lines = []
-
-        def flush_entries():
-            if entries:
-                parts.append(EntryList(tuple(entries), style))
-                entries.clear()
-
-        def flush_loose():
-            if loose:
-                parts.append(Text(*_joined(loose)))
-                loose.clear()
-
-        for item in block.items:
-            if kind is None:
-                self.kept.append(Kept(item[0][0], _item_text(item), self._why_text(block.lead)))
-                loose.extend(item)
-                continue
-            found = self._item(item, kind, group, style)
-            if isinstance(found, Entry):
-                flush_loose()
-                entries.append(found)
-            elif isinstance(found, Group):
-                flush_loose()
-                flush_entries()
-                parts.append(found)
+        items: list[Entry | Text] = []
+        for item, result in found:
+            if isinstance(result, Group):
+                parts += [EntryList(tuple(items), style)] if items else []
+                parts.append(result)
+                items = []
+            elif isinstance(result, Entry):
+                items.append(result)
             else:
-                flush_entries()
-                self.kept.append(Kept(item[0][0], _item_text(item), found))
-                loose.extend(item)
-        flush_entries()
-        flush_loose()
-        return parts
+                self.kept.append(Kept(item[0][0], _item_text(item), result))
+                items.append(_text(_item_content(item)) or Text("", item[0][0]))
+        return parts + ([EntryList(tuple(items), style)] if items else [])
 
     def _item(self, item: Lines, kind: str, group: str, style: str) -> Entry | Group | str:
         """An item as an entry, a group of entries, or the reason it stays text."""
-        number, first = item[0]
-        match = LIST_ITEM.match(first)
-        indent = len(match.group(0)) - len(match["rest"])
-        rest = [(n, _dedent(line, indent)) for n, line in item[1:]]
-        paragraph, after = _first_paragraph([(number, match["rest"])] + rest)
+        number = item[0][0]
+        paragraph, after = _first_paragraph(_item_content(item))
         label = "\n".join(text for _, text in paragraph)
         if _nested_list_only(after) and _is_label(label, allow_colon=True):
             inner = _Flow(self.path, self.kind, self.level)
@@ -495,22 +542,32 @@ class _Flow:
         name = clean_name(lead)
         if not name:
             return "no name in it"
+        if kind in ("cause", "symptom"):
+            name = _noun_phrase(name)
         if style == "dont" or negated:
             name = "Don't " + name[0].lower() + name[1:]
         description = _text([(number, remainder)] + after) or Text("", number)
         return Entry(name, make_slug(name), kind, number, lead, joiner, description, group, strong=strong)
 
 
-def lead_in_kind(lead: str) -> str | None:
-    """What the sentence before a list says its items are: a section kind, "none", or None."""
+def lead_in_kind(lead: str) -> tuple[str | None, bool]:
+    """What the sentence before a list says its items are (a section kind, "effects",
+    "none" or None), and whether its opening words say so ("Treatments that ease the
+    symptoms include"), which is surer than words nearer the list."""
+    opening = " ".join(lead.split()[:3])
+    for kind, pattern in LEAD_IN_PATTERNS:
+        if kind in ENTRY_KINDS and pattern.search(opening):
+            return kind, True
+    if LEAD_IN_PATTERNS[1][1].search(lead):
+        return "none", False  # side effects, complications, tests, types: never entries
     best = None
     for kind, pattern in LEAD_IN_PATTERNS:
         for found in pattern.finditer(lead):
             if kind is None:
-                return None  # "you can:" lists things to do: the section decides
+                return None, False  # "you can:" lists things to do: the section decides
             if best is None or found.end() > best[1]:
                 best = (kind, found.end())  # the words nearest the list win
-    return best[0] if best else None
+    return (best[0] if best else None), False
 
 
 def split_name(text: str):
@@ -522,15 +579,19 @@ def split_name(text: str):
     step = STEP.match(text)
     prefix = step[0] if step else ""
     text = text[len(prefix):]
-    dont = DONT_PREFIX.match(text)
-    if dont:
-        negated = not dont["word"].lower() == "do"
-        prefix, text = prefix + dont[0], text[dont.end():]
+    label = LABEL_PREFIX.match(text) or NEGATION.match(text)
+    if label:
+        word = label.groupdict().get("bold") or label.groupdict().get("plain") or label[0]
+        negated = not word.strip().lower() == "do"
+        prefix, text = prefix + label[0], text[label.end():]
     if WARNING_WORD.match(_strip_markup(text)):
         return "a warning, not a name"
     if DO_DONT.match(_strip_markup(text)):
         return "a Do or Don't label, not a name"
     bold = BOLD_START.match(text)
+    if bold and re.match(r"^\s+[a-z(]", bold["rest"]) and not bold["name"].rstrip().endswith((".", ":")):
+        bold = None  # "**Never** drive during an attack": emphasis, not a name
+        text = _strip_markup(text)
     if bold:
         name = bold["name"].strip()
         rest = bold["rest"]
@@ -544,9 +605,8 @@ def split_name(text: str):
         lead, joiner, rest = found
         return prefix + lead, joiner, rest, False, negated
     words = text.split()
-    link = re.search(r"\[\[[^\]]*\]\]|\]\(", text)
-    if link and not re.fullmatch(r"\s*\[\[[^\]]*\]\]\s*", text):
-        return "words around a link: a sentence, not a name"
+    if re.match(r"^\[", text) and re.search(r"\]\]|\]\(", text) and not re.fullmatch(r"\s*\[\[[^\]]*\]\]\s*", text):
+        return "starts with a link and goes on: a sentence, not a name"
     if text.endswith((".", "!", "?")) and len(words) >= NAME_SENTENCE_WORDS:
         return "a full sentence, not a name"
     if len(words) > MAX_NAME_WORDS:
@@ -563,6 +623,9 @@ def split_name(text: str):
 def _cut(text: str) -> tuple[str, str, str] | None:
     """The name before a separator: a colon, a dash, `Name. Sentence`, or `name, a ...`."""
     candidates = []
+    first, newline, after = text.partition("\n")
+    if newline and after[:1].isupper() and not first.rstrip().endswith((".", ",", ";")) and len(first.split()) <= NAME_SENTENCE_WORDS:
+        candidates.append((len(first), len(first) + 1))
     separator = SEPARATORS.search(text)
     if separator and not text[separator.start():].startswith("://"):
         candidates.append((separator.start(), separator.end()))
@@ -582,11 +645,25 @@ def _cut(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _noun_phrase(name: str) -> str:
+    """"are overweight" -> "Being overweight", "have a tight chest" -> "Tight chest",
+    "eat a lot of red meat" -> "Eating a lot of red meat"."""
+    if BEING.match(name):
+        return "Being " + name[BEING.match(name).end():]
+    if HAVING.match(name):
+        return clean_name(name[HAVING.match(name).end():]) or name
+    first, _, rest = name.partition(" ")
+    gerund = GERUNDS.get(first.lower())
+    return f"{gerund} {rest}".strip() if gerund and rest else name
+
+
 def clean_name(lead: str) -> str:
     """The name as a page title: markup and wiki-link brackets gone, no leading article,
     no trailing punctuation, a capital first letter."""
-    name = _strip_markup(plain_text(lead))
-    name = STEP.sub("", name)
+    name = _strip_markup(plain_text(lead)).strip()
+    for prefix in (STEP, LABEL_PREFIX, NEGATION):  # the Don't of a name is added back from its list
+        name = prefix.sub("", name, count=1)
+    name = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$", "", name)  # "(mostly in young children)"
     name = re.sub(r"\s+", " ", name).strip().strip(".:;,!?\u2013\u2014- ")
     name = re.sub(r"^(?:a|an|the)\s+(?=\S)", "", name, flags=re.I)
     if (not re.search(r"[^\W\d_]", name) or len(name) > MAX_NAME or DO_DONT.match(name) or WARNING_WORD.match(name)
@@ -669,8 +746,8 @@ def _blocks(lines: Lines) -> list[_Block]:
                 blocks.append(_Block("quote", []))
             blocks[-1].lines.append((number, line))
         else:
-            if current is None or current.kind != "text":
-                blocks.append(_Block("text", []))
+            if current is None or current.kind != "text" or (not blank and not current.lines[-1][1].strip()):
+                blocks.append(_Block("text", []))  # each paragraph is a block: its last sentence leads a list
             blocks[-1].lines.append((number, line))
     for block in blocks:  # blank lines at a list's end belong to the text after it
         if block.kind == "list":
@@ -707,6 +784,14 @@ def _split_subheadings(lines: Lines, level: int) -> tuple[Lines, list[tuple[int,
         else:
             (subs[-1][3] if subs else head).append((number, line))
     return head, subs
+
+
+def _item_content(item: Lines) -> Lines:
+    """An item's lines without its marker, its continuation lines dedented to match."""
+    number, first = item[0]
+    match = LIST_ITEM.match(first)
+    indent = len(match.group(0)) - len(match["rest"])
+    return [(number, match["rest"])] + [(n, _dedent(line, indent)) for n, line in item[1:]]
 
 
 def _first_paragraph(lines: Lines) -> tuple[Lines, Lines]:

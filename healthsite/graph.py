@@ -69,6 +69,7 @@ class Site:
     links: dict[str, Entity]  # wiki-link target text -> the entity it names
     relations: dict[tuple[Key, str], list[Key]]
     merged: dict[Key, Key] = field(default_factory=dict)  # an entry that is a condition -> that condition
+    abbreviations: dict[str, str] = field(default_factory=dict)  # `A&E` -> `Accident and Emergency`, site-wide
 
     def all(self, kind: str) -> list[Entity]:
         return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: (e.title.lower(), e.slug))
@@ -98,7 +99,8 @@ def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Si
             if other not in relations[(key, name)]:
                 relations[(key, name)].append(other)
 
-    site = Site(entities, {}, relations, merged)
+    abbreviations = {abbr: title for article in reversed(articles) for abbr, title in article.abbreviations}
+    site = Site(entities, {}, relations, merged, abbreviations)
     for article in articles:
         doc = article.document
         owner = entities[(doc.kind, doc.slug)]

@@ -89,7 +89,13 @@ class Renderer:
     def html(self, text: Text | None) -> str:
         if text is None:
             return ""
-        return self.markup.html(text.markdown)  # Markup caches: a description shown twice converts once
+        # Markup caches: a description shown twice converts once.
+        return self.markup.html(text.markdown + self._abbreviations_in(text.markdown))
+
+    def _abbreviations_in(self, markdown_text: str) -> str:
+        """The site's abbreviation definitions that this chunk uses, for Markdown's `abbr`."""
+        used = [f"*[{abbr}]: {title}" for abbr, title in self.site.abbreviations.items() if abbr in markdown_text]
+        return "\n\n" + "\n".join(used) if used else ""
 
     # --- the whole site
 
@@ -186,7 +192,7 @@ class Renderer:
             level = min(section.level, previous + 1)
             previous = level
             views.append({"title": section.title, "kind": section.kind, "anchor": section.anchor, "level": level,
-                          "urgency": section.urgency, "label": LEVEL_LABELS.get(section.urgency, ""),
+                          "urgency": section.urgency, "label": _card_label(section.urgency, section.title),
                           "parts": self._parts(section.parts, level + 1)})
         return views
 
@@ -197,14 +203,16 @@ class Renderer:
             if isinstance(part, Text):
                 views.append({"type": "text", "html": self.html(part)})
             elif isinstance(part, EntryList):
-                views.append({"type": "entries", "style": part.style, "items": [self._entry(e) for e in part.entries]})
+                views.append({"type": "entries", "style": part.style, "items": [
+                    self._entry(item) if isinstance(item, Entry) else {"entity": None, "html": self.html(item), "kept": True}
+                    for item in part.items]})
             elif isinstance(part, Group):
                 views.append({"type": "group", "form": part.form, "label": part.label, "style": part.style,
                               "level": level, "parts": self._parts(part.parts, level + 1)})
             elif isinstance(part, Entry):
                 views.append({"type": "entry-heading", "level": level, **self._entry(part, inline=False)})
             elif isinstance(part, Callout):
-                views.append({"type": "callout", "urgency": part.level, "label": LEVEL_LABELS[part.level],
+                views.append({"type": "callout", "urgency": part.level, "label": _card_label(part.level, part.title),
                               "title": part.title, "html": self.html(part.body), "level": level})
         return views
 
@@ -218,12 +226,12 @@ class Renderer:
             name = f"<strong>{name}</strong>"
         description = self.html(entry.description)
         if not inline:
-            return {"entity": entity, "name": name, "html": description}
+            return {"entity": entity, "name": name, "html": description, "kept": False}
         if description.startswith("<p>"):
             html = f"<p>{name}{escape(entry.joiner)}{description[3:]}"
         else:
             html = name + (escape(entry.joiner.strip()) if description else "") + description
-        return {"entity": entity, "name": name, "html": html}
+        return {"entity": entity, "name": name, "html": html, "kept": False}
 
     def _entry_page(self, entity: Entity):
         site, info = self.site, self._info(entity)
@@ -313,6 +321,14 @@ def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
         letter = entity.title[:1].upper()
         groups.setdefault(letter if letter.isalpha() else "#", []).append(entity)
     return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+
+
+def _card_label(level: str, title: str) -> str:
+    """"Urgent advice" before a card's heading, unless the heading already says its level
+    ("Non-urgent advice: See a GP if:", "Immediate action required: Call 999 if:")."""
+    label = LEVEL_LABELS.get(level, "")
+    said = ("non-urgent advice", "urgent advice", "immediate action")
+    return "" if not label or title.lower().startswith(said) else label
 
 
 def _prevention_anchor(article: Article) -> str:

@@ -116,9 +116,14 @@ def test_generic_get_help_heading_takes_its_level_from_the_text():
     ("Four major types of stones can form:", "none"),
     ("To help with your cough you can:", None),  # things to do: the section decides
     ("If you have asthma, you might also:", None),
+    ("Things that can help with shingles pain include:", TREATMENTS),
+    ("Treatments that can help ease the symptoms include:", TREATMENTS),  # its opening words win
+    ("Medicines to lower the risk of another clot include", TREATMENTS),
+    ("Gout can also cause:", "effects"),
+    ("It can be triggered by:", CAUSES),
 ])
 def test_lead_in_says_what_a_list_is(lead, kind):
-    assert lead_in_kind(lead) == kind
+    assert lead_in_kind(lead)[0] == kind
 
 
 def test_overview_is_text_before_first_level_two_heading():
@@ -198,7 +203,7 @@ def test_seed_numbering_with_dash_is_read_as_entries():
     article, _ = parse(body)
     parts = article.sections[0].parts
     assert [type(p).__name__ for p in parts] == ["Text", "EntryList", "Text"]
-    assert [e.slug for e in parts[1].entries] == ["stretching-and-massaging", "heat-or-cold-therapy"]
+    assert [e.slug for e in parts[1].items] == ["stretching-and-massaging", "heat-or-cold-therapy"]
     assert parts[2].markdown == "Closing text."
 
 
@@ -300,6 +305,7 @@ def test_nhs_style():
     pharmacist = next(s for s in article.sections if s.title.startswith("A pharmacist"))
     assert pharmacist.entries == () and len(pharmacist.kept) == 2
     assert article.urgency == "emergency"
+    assert article.abbreviations == (("A&E", "Accident and Emergency"),)
 
 
 def test_nih_style():
@@ -339,7 +345,7 @@ def _words(text: str) -> set[str]:
 
 
 def _parsed_words(article) -> set[str]:
-    found = set()
+    found = {w for abbr in article.abbreviations for part in abbr for w in _words(part)}
     for section in article.all_sections:
         found |= _words(section.title) | {w for k in section.kept for w in _words(k.text)}
         for part in walk_parts(section.parts):
@@ -377,3 +383,66 @@ def test_parsing_never_loses_a_word(pieces):
     article, _ = parse(body)
     cleaned = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$|\{:[^{}]*\}", "", article.document.body)
     assert _words(cleaned) <= _parsed_words(article)
+
+
+# --- found by a review with ten more articles in the three styles -------------------------
+
+
+@pytest.mark.parametrize("body, kind, expected", [
+    # a sub-heading naming one treatment is an entry, not a section of its own
+    ("## Treatments\n\n### Laser treatment\n\nA laser seals the vein.\n\n### Ligation and stripping\n\nThe vein is tied off.\n",
+     "treatment", ["Laser treatment", "Ligation and stripping"]),
+    ("## Treatment\n\n### Medicines to prevent gout attacks\n\nTaken every day.\n", "treatment", ["Medicines to prevent gout attacks"]),
+    # lead-ins: what the condition can cause are symptoms, side effects are never entries
+    ("## Symptoms\n\n- pain\n\nGout can also cause:\n\n- a high temperature\n", "symptom", ["Pain", "High temperature"]),
+    ("## Treatment\n\nThings that can help with shingles pain include:\n\n- cool compresses\n", "treatment", ["Cool compresses"]),
+    ("## Treatment\n\nTreatments that can help ease the symptoms include:\n\n- steam inhalation\n", "treatment", ["Steam inhalation"]),
+    ("## Treatment\n\n- Antacids. They help.\n\nSide effects of these medicines can include:\n\n- headache\n", "treatment", ["Antacids"]),
+    ("## How you get it\n\nIt can be triggered by:\n\n- stress\n- getting older\n", "cause", ["Stress", "Getting older"]),
+    # Do and Don't
+    ("## Things you can do\n\n### Don’t\n\n- do not wear tight socks\n- don't scratch\n", "treatment", ["Don't wear tight socks", "Don't scratch"]),
+    ("## Treatment\n\n- do not smoke\n", "treatment", ["Don't smoke"]),
+    ("## Managing it\n\n**Do:**\n\n- keep nails short\n\n**Don't:**\n\n- scratch\n", "treatment", ["Keep nails short", "Don't scratch"]),
+    # names
+    ("## Relief\n\n- **Never** drive during an attack\n- **Avoid** screens\n", "treatment", ["Never drive during an attack", "Avoid screens"]),
+    ("## Relief\n\n3. **Step 3:** Sip water slowly\n4. Step four: Sleep if you can\n", "treatment", ["Sip water slowly", "Sleep if you can"]),
+    ("## Treatment\n\n- Anticoagulants, also called blood thinners. These stop clots growing.\n", "treatment", ["Anticoagulants"]),
+    ("## Triggers\n\n- Respiratory infections such as colds and the flu\n", "cause", ["Respiratory infections"]),
+    ("## Causes\n\nYou're more likely to get gout if you:\n\n- are overweight\n- have high blood pressure\n- eat a lot of red meat\n",
+     "cause", ["Being overweight", "High blood pressure", "Eating a lot of red meat"]),
+    ("## Treatment\n\n- use a cool compress (a cloth rinsed in cold water) a few times a day\n", "treatment", ["Use a cool compress"]),
+    ("## Causes\n\n- Smoking\nBeing overweight also raises your risk.\n", "cause", ["Smoking"]),
+    ("## Triggers\n\n- Food allergies (mostly in young children)\n", "cause", ["Food allergies"]),
+])
+def test_review_findings(body, kind, expected):
+    article, _ = parse(body)
+    assert names(article, kind) == expected
+
+
+@pytest.mark.parametrize("heading, kind, level", [
+    ("Signs of a serious problem: call 999", GET_HELP, "emergency"),
+    ("Red Flag Symptoms — Seek Urgent Help", GET_HELP, "urgent"),
+    ("Warning signs: when to call 911", GET_HELP, "emergency"),
+    ("When to Contact a Medical Professional", GET_HELP, ""),  # its text decides
+    ("Emergency treatment for an asthma attack", TREATMENTS, ""),
+    ("Home Care", TREATMENTS, ""),
+    ("Medicines for gout", TREATMENTS, ""),
+])
+def test_review_heading_findings(heading, kind, level):
+    assert classify_heading(heading)[:2] == (kind, level)
+
+
+def test_a_bold_label_after_a_paragraph_groups_the_list_below_it():
+    article, _ = parse("## Triggers\n\nTriggers differ from person to person.\n\n**Food and drink**\n\n- Alcohol\n")
+    assert [(e.name, e.group) for e in article.entries()] == [("Alcohol", "Food and drink")]
+
+
+def test_an_item_kept_as_text_stays_in_its_list():
+    article, _ = parse("## Things you can do\n\n### Do\n\n- rest\n- [[Ibuprofen]] helps some people with the pain\n"
+                       "- take painkillers such as [ibuprofen](https://example.org/i)\n")
+    group = article.sections[0].parts[0]
+    (entries,) = group.parts
+    assert isinstance(entries, EntryList) and entries.style == "do" and len(entries.items) == 3
+    assert isinstance(entries.items[1], Text) and entries.items[1].markdown == "[[Ibuprofen]] helps some people with the pain"
+    painkillers = entries.items[2]
+    assert (painkillers.name, painkillers.description.markdown) == ("Take painkillers", "such as [ibuprofen](https://example.org/i)")
