@@ -265,3 +265,23 @@ def test_preview_outline_pages_are_never_published(tmp_path):
     assert 'href="/_outline/muscle-spasms/"' in (tmp_path / "preview/_outline/index.html").read_text()
     assert run_cli("build", "--no-search", cwd=site).returncode == 0
     assert not (site / "public/_outline").exists()
+
+
+def test_house_style_fixtures_render_cards_lists_and_abbreviations(tmp_path):
+    site = make_project(tmp_path / "site", {f"content/conditions/{p.stem}.md": p.read_text()
+                                            for p in (FIXTURES / "styles").glob("*.md")})
+    result = run_cli("build", "--no-search", cwd=site)
+    assert result.returncode == 0, result.stderr
+    nhs = (site / "public/conditions/nhs/index.html").read_text()
+    cards = re.findall(r'<section class="care-card care-card-(\w+)" data-urgency="(\w+)"', nhs)
+    assert cards == [("gp", "gp"), ("urgent", "urgent"), ("emergency", "emergency")]
+    assert "Non-urgent advice: Non-urgent advice" not in nhs  # the heading says it already
+    assert '<abbr title="Accident and Emergency">A&amp;E</abbr>' in nhs
+    assert '<ul class="entries entries-dont">' in nhs
+    assert re.search(r'<li class="entry"><a href="/treatments/dont-rub-your-eyes/">rub your eyes</a></li>', nhs)
+    nih = (site / "public/conditions/nih/index.html").read_text()
+    assert re.search(r'<li class="entry"><p><a href="/treatments/sclerotherapy/">Sclerotherapy</a>\. The doctor injects', nih)
+    guide = (site / "public/conditions/guide/index.html").read_text()
+    assert re.search(r'<div class="care-card care-card-emergency" data-urgency="emergency">\s*<p class="care-card-heading">'
+                     r'<span class="care-card-label">Immediate action required:</span> Call 999 if:</p>', guide)
+    assert assert_all_links_resolve(site / "public") > 50
