@@ -247,6 +247,13 @@ class Article:
         """The most serious get-help level of the article ("" when it gives none)."""
         return max(self.help_levels, key=LEVELS.index, default="")
 
+    def opens_with(self, sentence: str) -> bool:
+        """Whether the text before the first heading starts with these words (a summary
+        repeated as the first sentence need not be shown twice)."""
+        first = next((p for p in self.overview.parts if isinstance(p, Text)), None)
+        wanted = _words(sentence)
+        return bool(first and wanted) and _words(first.markdown)[: len(wanted)] == wanted
+
     def texts(self) -> Iterator[tuple[Text, Section, Entry | None]]:
         """Every markdown chunk with its section and entry: the one walk later stages use."""
         for section in self.all_sections:
@@ -873,6 +880,10 @@ def plain_text(markdown_text: str) -> str:
     text = re.sub(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", text)
     text = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$", "", text)
     return re.sub(r"[*_`>#|]", "", text)
+
+
+def _words(markdown_text: str) -> list[str]:
+    return re.findall(r"\w+", plain_text(markdown_text).casefold())
 
 
 def _strip_markup(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .article import KIND_PREFIX, PREVENTION, WIKI_LINK, Article, Entry, Section, Text, prose_lines, split_wiki_link
 from .kinds import ENTITY_KINDS, url_path
 from .problems import Problem, error, warning
-from .slugs import make_slug, number_variants
+from .slugs import make_slug, number_variants, sort_key
 
 Key = tuple[str, str]  # (kind, slug)
 SUGGEST_LIMIT = 100  # names compared with an unknown link
@@ -72,7 +72,7 @@ class Site:
     abbreviations: dict[str, str] = field(default_factory=dict)  # `A&E` -> `Accident and Emergency`, site-wide
 
     def all(self, kind: str) -> list[Entity]:
-        return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: (e.title.lower(), e.slug))
+        return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: (sort_key(e.title), e.slug))
 
     def related(self, entity: Entity, relation: str) -> list[Entity]:
         return [self.entities[key] for key in self.relations.get((entity.key, relation), [])]
@@ -210,7 +210,7 @@ def _sorted(relations, entities) -> dict[tuple[Key, str], list[Key]]:
     result = {}
     for (key, name), others in relations.items():
         if key[0] != "condition" or name in ("prevents", "leads_to", "treats"):
-            others = sorted(others, key=lambda k: (entities[k].title.lower(), k))
+            others = sorted(others, key=lambda k: (sort_key(entities[k].title), k))
         result[(key, name)] = others
     return result
 

@@ -26,6 +26,7 @@ from .kinds import KINDS
 from .markup import Markup
 from .outline import outline
 from .problems import Problem, error
+from .slugs import initial, sort_key
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ class Renderer:
             "meta": meta,
             "overview": self._parts(article.overview.parts, 2),
             "sections": sections,
-            "help": next((s for s in sections if s["urgency"] == article.urgency), None) if article.urgency else None,
+            "help": self._help_pointer(article, sections),
+            "show_summary": not article.opens_with(meta.summary),
             "next_review": next_review,
             "review_overdue": next_review < self.day,
             "related": self._related_conditions(condition),
@@ -183,6 +185,23 @@ class Renderer:
                 condition, self.site, self.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         }
         return KINDS["condition"].template, self._info(condition), context, article.document.path
+
+    def _help_pointer(self, article: Article, sections: list[dict]) -> dict | None:
+        """Near the top: the most serious get-help advice, in a card or a callout."""
+        if not article.urgency:
+            return None
+        card = next((s for s in sections if s["urgency"] == article.urgency), None)
+        anchor, title = (card["anchor"], card["title"]) if card else self._callout_target(article, sections)
+        return {"urgency": article.urgency, "level_name": LEVEL_LABELS[article.urgency], "anchor": anchor, "title": title}
+
+    @staticmethod
+    def _callout_target(article: Article, sections: list[dict]) -> tuple[str, str]:
+        """The section holding the most serious callout, and the callout's words."""
+        for section, view in zip(article.sections, sections):
+            for callout in section.callouts:
+                if callout.level == article.urgency:
+                    return view["anchor"], callout.title
+        return "main", LEVEL_LABELS[article.urgency]
 
     def _sections(self, sections: tuple[Section, ...]) -> list[dict]:
         """Sections as the template draws them; a sub-section's heading is never more than
@@ -235,17 +254,19 @@ class Renderer:
 
     def _entry_page(self, entity: Entity):
         site, info = self.site, self._info(entity)
-        conditions = {c.slug: c for c in site.related(entity, "conditions")}
-        # Its own file's text where there is one, else each condition's words (content-format.md, section 4).
-        descriptions = [] if entity.article else [
-            {"condition": conditions[m.condition], "html": self.html(m.entry.description)}
-            for m in sorted(entity.mentions, key=lambda m: conditions[m.condition].title.lower())
+        # Each condition once, with the day its article was reviewed and, unless this cause or
+        # treatment has its own file, the article's words about it (content-format.md, section 4).
+        words = {m.condition: m.entry.description for m in entity.mentions}
+        conditions = [
+            {"condition": c, "reviewed": c.article.document.meta.reviewed,
+             "html": "" if entity.article else self.html(words.get(c.slug))}
+            for c in site.related(entity, "conditions")
         ]
         context = {
             "entity": entity,
             "body": self.html(entity.article.body_html_source) if entity.article else "",
-            "descriptions": descriptions,
-            "conditions": list(conditions.values()),
+            "reviewed": entity.article.document.meta.reviewed if entity.article else None,
+            "conditions": conditions,
             "causes": site.related(entity, "causes"),
             "treatments": site.related(entity, "treatments"),
             "prevention": [
@@ -316,11 +337,11 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
+    """Entities (already in collation order) under their initial letter, accents folded."""
     groups: dict[str, list[Entity]] = {}
     for entity in entities:
-        letter = entity.title[:1].upper()
-        groups.setdefault(letter if letter.isalpha() else "#", []).append(entity)
-    return sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
+        groups.setdefault(initial(entity.title), []).append(entity)
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", sort_key(item[0])))
 
 
 def _card_label(level: str, title: str) -> str:

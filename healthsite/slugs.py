@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 from slugify import slugify
 
@@ -28,3 +29,21 @@ def number_variants(key: str) -> list[str]:
         variants.append(key[:-1] + "ies")
     variants += [key + "s", key + "es"]
     return list(dict.fromkeys(variants))
+
+
+@functools.lru_cache(maxsize=1)
+def _collator():
+    from pyuca import Collator  # the Unicode Collation Algorithm: "Übermüdung" sorts among the U's
+
+    return Collator()
+
+
+def sort_key(name: str) -> tuple:
+    """A name's place in an A to Z list, as a reader of any language expects it."""
+    return _collator().sort_key(name)
+
+
+def initial(name: str) -> str:
+    """The letter a name is listed under: `Übermüdung` -> `U`, `éclair` -> `E`, `5-HT` -> `#`."""
+    first = unicodedata.normalize("NFKD", name.strip()[:1])[:1].upper()
+    return first if first.isalpha() and first.isascii() else ("#" if not first.isalpha() else first)

@@ -44,9 +44,24 @@
       var link = document.createElement("a");
       link.href = item.url;
       link.textContent = (item.meta && item.meta.title) || item.url;
+      var type = item.meta && item.meta.type;
+      if (type) {
+        var label = document.createElement("span");
+        label.className = "result-type";
+        label.textContent = type;
+        title.appendChild(label);
+        title.appendChild(document.createTextNode(" "));
+      }
       title.appendChild(link);
       entry.appendChild(title);
-      entry.appendChild(excerpt(item.excerpt || ""));
+      // The page's own summary reads better than a fragment from the middle of the text.
+      if (item.meta && item.meta.summary) {
+        var summary = document.createElement("p");
+        summary.textContent = item.meta.summary;
+        entry.appendChild(summary);
+      } else {
+        entry.appendChild(excerpt(item.excerpt || ""));
+      }
       list.appendChild(entry);
     });
     results.appendChild(list);

@@ -166,13 +166,13 @@ def test_print_hides_navigation_and_prints_external_urls(base_url, browser):
 def test_get_help_cards_say_and_show_their_level(base_url, browser):
     page = browser.new_page()
     page.goto(base_url + PAGE_TYPES["condition-urgent"])  # "Call 999 in an emergency"
-    card = page.locator('[data-urgency="emergency"]')
+    card = page.locator('.care-card[data-urgency="emergency"]')
     heading = card.locator("h2")
     assert "Immediate action required" in heading.inner_text()
     assert heading.evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(213, 40, 27)"
     assert card.evaluate("c => getComputedStyle(c).backgroundColor") == "rgb(33, 43, 50)"
     page.goto(base_url + PAGE_TYPES["condition"])
-    card = page.locator('[data-urgency="gp"]')
+    card = page.locator('.care-card[data-urgency="gp"]')
     assert card.count() == 1 and "Non-urgent advice" in card.inner_text()
     assert card.locator("h2").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(0, 94, 184)"
     page.close()
