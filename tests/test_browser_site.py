@@ -199,6 +199,19 @@ def test_search_box_finds_the_right_pages(base_url, browser, query, expected):
     page.close()
 
 
+def test_search_results_show_the_page_type_and_its_summary(base_url, browser):
+    page = browser.new_page()
+    page.goto(base_url + "/search/?q=leg%20cramps")
+    first = page.locator("#search-results li").first
+    expect(first).to_be_visible(timeout=10_000)
+    assert first.locator(".result-type").text_content() == "Condition"
+    text = first.inner_text()
+    assert "Leg cramps are a sudden, painful tightening of a muscle in the leg." in text
+    assert "On this page" not in text and "Review and sources" not in text  # no page furniture
+    assert page.get_by_role("searchbox", name="Search this site").is_visible()  # the header box too
+    page.close()
+
+
 def test_search_page_without_javascript_offers_the_a_to_z_lists(base_url, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -180,3 +180,24 @@ def test_print_fits_the_seed_on_three_pages_with_address_and_dates(base_url, bro
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 3
     (ARTIFACTS / "seed-print.pdf").write_bytes(pdf)
     page.close()
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_dark_mode_header_stands_out_from_the_page(base_url, browser):
+    context = browser.new_context(color_scheme="dark", viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(base_url + "/conditions/muscle-spasms/")
+    rule = page.locator(".site-header").evaluate("h => getComputedStyle(h).borderBottomColor")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert _contrast(rule, background) >= 3  # WCAG 1.4.11: a boundary readers can see
+    context.close()
