@@ -48,6 +48,14 @@ def run_cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=timeout)
 
 
+def built_site(folder: Path, *overlays: Path | dict, args: tuple[str, ...] = ()) -> Path:
+    """A project made from the repo's site and the overlays, built; its output folder."""
+    make_project(folder, *overlays)
+    result = run_cli("build", *args, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "public"
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file below folder and its bytes, to compare builds."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

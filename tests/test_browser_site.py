@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser import ARTIFACTS, serve_folder
-from conftest import FIXTURES, REPO, make_project, run_cli
+from conftest import FIXTURES, REPO, built_site
 from playwright.sync_api import expect
 
 PAGE_TYPES = {
@@ -34,10 +34,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    folder = make_project(tmp_path_factory.mktemp("browser") / "site", FIXTURES / "good")
-    result = run_cli("build", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    return folder / "public"
+    return built_site(tmp_path_factory.mktemp("browser") / "site", FIXTURES / "good")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from browser import ARTIFACTS, serve_folder
-from conftest import FIXTURES, make_project, run_cli
+from conftest import FIXTURES, built_site
 
 from healthsite.slugs import initial
 
@@ -24,14 +24,11 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    folder = make_project(tmp_path_factory.mktemp("reader") / "site", FIXTURES / "good", {
+    return built_site(tmp_path_factory.mktemp("reader") / "site", FIXTURES / "good", {
         "content/conditions/tired-eyes.md": (FIXTURES / "styles/nhs.md").read_text(),
         "content/conditions/stroke-guide.md": (FIXTURES / "styles/guide.md").read_text(),
         "content/conditions/night-waking.md": ACCENTED,
-    })
-    result = run_cli("build", "--no-search", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    return folder / "public"
+    }, args=("--no-search",))
 
 
 @pytest.fixture(scope="module")
