@@ -44,6 +44,10 @@ def parser() -> argparse.ArgumentParser:
     outline = with_config(commands.add_parser("outline", help="show how articles were read: sections, entries, items kept as text"))
     outline.add_argument("paths", nargs="+", metavar="PATH", help="article files (or folders of them) under content/")
 
+    review = with_config(commands.add_parser("review", help="every reviewed page with its review status, most urgent first"))
+    review.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
+    review.add_argument("--due-within", type=int, metavar="DAYS", help="only pages due for review within DAYS days (or overdue)")
+
     new = with_config(commands.add_parser("new", help="start a new article from a template"))
     new.add_argument("kind", choices=["condition", "cause", "treatment", "page"])
     new.add_argument("title", help='the title, e.g. "Leg cramps"')
@@ -144,13 +148,28 @@ def cmd_outline(args) -> int:
     return EXIT_ERRORS if has_errors(problems) else EXIT_OK
 
 
+def cmd_review(args) -> int:
+    from .lint import today
+    from .review import FORMATS, review_rows
+
+    config, problems = _config(args)
+    if config is None:
+        return EXIT_USAGE
+    build = build_site(config, problems=problems, search=False)
+    print(FORMATS[args.format](review_rows(build.site, config.review_interval, today(), args.due_within)))
+    if has_errors(build.problems):
+        print(f"review: the site has {_summary(build.problems)}: run `check`", file=sys.stderr)
+    return EXIT_OK
+
+
 def _summary(problems) -> str:
     errors = sum(1 for p in problems if p.severity == ERROR)
     warnings = sum(1 for p in problems if p.severity == WARNING)
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "outline": cmd_outline}
+COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "outline": cmd_outline,
+            "review": cmd_review}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,7 +36,7 @@ class Build:
 
 
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
-               search: bool = True, outlines: bool = False) -> Build:
+               search: bool = True, editor_pages: bool = False) -> Build:
     """Everything but writing: the outputs and the problems of the whole site."""
     start = time.perf_counter()
     day = day or today()
@@ -64,7 +64,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     site, found = build_graph(published, hidden)
     problems += found + lint(site, config, day)
     lap("link")
-    rendered = Renderer(config, site, asset_urls(config, static_files), day, search, outlines).render_all()
+    rendered = Renderer(config, site, asset_urls(config, static_files), day, search, editor_pages).render_all()
     problems += rendered.problems
     outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
     problems += url_clashes(outputs) + broken_links(outputs, config)
@@ -108,7 +108,7 @@ class OutputRefused(Exception):
 
 
 def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = (),
-            search: bool = True, outlines: bool = False) -> Build:
+            search: bool = True, editor_pages: bool = False) -> Build:
     """Build and, only when there is no error, replace the output folder.
 
     With `search`, the Pagefind index is built in the staging folder, the last
@@ -117,7 +117,7 @@ def publish(config: Config, out: Path | None = None, drafts: bool = False, probl
     reason = refuse_output(config, out)
     if reason:
         raise OutputRefused(f"refusing to write the site there: {reason}")
-    build = build_site(config, drafts, problems, search=search, outlines=outlines)
+    build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages)
     if build.ok:
         start = time.perf_counter()
         try:

@@ -25,6 +25,7 @@ from .graph import Entity, Site
 from .kinds import KINDS
 from .markup import Markup
 from .outline import outline
+from .review import review_rows
 from .problems import Problem, error
 from .slugs import initial, sort_key
 
@@ -64,9 +65,9 @@ def asset_urls(config: Config, static_files: list[Output]) -> dict[str, str]:
 
 class Renderer:
     def __init__(self, config: Config, site: Site, assets: dict[str, str], day: dt.date, search: bool = True,
-                 outlines: bool = False):
+                 editor_pages: bool = False):
         self.config, self.site, self.assets, self.day = config, site, assets, day
-        self.outlines = outlines  # the preview's /_outline/ pages: how each article was read
+        self.editor_pages = editor_pages  # the preview's /_outline/ and /_review/ pages, never published
         self.templates_dir = config.root / "templates"
         self.env = template_environment(self.templates_dir)
         # Builds run one at a time, so the shared environment's globals belong to this build.
@@ -140,8 +141,11 @@ class Renderer:
         for path, target in sorted(site.redirects().items()):
             info = PageInfo(path + "index.html", "redirect", target.title, "", None)
             yield "redirect.html", info, {"target": target}, target.source_path
-        if self.outlines:
+        if self.editor_pages:
             yield from self._outline_pages(conditions)
+            review = PageInfo("_review/index.html", "review", "Review dashboard", "", None)
+            yield "review.html", review, {"rows": review_rows(site, self.config.review_interval, self.day),
+                                          "structured": self._web_page(review)}, ""
         missing = PageInfo("404.html", "404", "Page not found", "", None)
         yield "404.html", missing, {"structured": self._web_page(missing)}, ""
 

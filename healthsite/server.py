@@ -63,7 +63,7 @@ class Preview:
         config, problems = self.config()
         self.base_path = config.base_path
         # No search index in the preview: it would slow every rebuild; `build` makes it.
-        build = publish(config, self.out, drafts=True, problems=problems, search=False, outlines=True)
+        build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True)
         self.problems = [] if build.written else list(build.problems)
         self.generation += 1
         return build

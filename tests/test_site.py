@@ -252,19 +252,21 @@ def test_a_condition_that_is_also_a_cause_is_one_page(tmp_path):
     assert assert_all_links_resolve(public) > 20
 
 
-def test_preview_outline_pages_are_never_published(tmp_path):
+def test_preview_outline_and_review_pages_are_never_published(tmp_path):
     from healthsite.config import load_config
     from healthsite.pipeline import publish
 
     site = make_project(tmp_path / "site")
     config, _ = load_config(site / "config.yaml")
-    preview = publish(config, tmp_path / "preview", drafts=True, search=False, outlines=True)
+    preview = publish(config, tmp_path / "preview", drafts=True, search=False, editor_pages=True)
     assert preview.ok
     outline = (tmp_path / "preview/_outline/muscle-spasms/index.html").read_text()
     assert "<td>cause</td>" in outline and "Dehydration" in outline and "get-help (gp: non-urgent advice)" in outline
     assert 'href="/_outline/muscle-spasms/"' in (tmp_path / "preview/_outline/index.html").read_text()
+    review = (tmp_path / "preview/_review/index.html").read_text()
+    assert re.search(r"<td>current</td><td>2029-11-24</td><td>2026-11-24</td>.*Muscle spasms", review, re.S)
     assert run_cli("build", "--no-search", cwd=site).returncode == 0
-    assert not (site / "public/_outline").exists()
+    assert not (site / "public/_outline").exists() and not (site / "public/_review").exists()
 
 
 def test_house_style_fixtures_render_cards_lists_and_abbreviations(tmp_path):
