@@ -62,6 +62,13 @@ LEVEL_CUES = {
 }
 LEVEL_PATTERNS = {level: re.compile(words, re.I) for level, words in LEVEL_CUES.items()}
 LEVEL_LABELS = {"gp": "Non-urgent advice", "urgent": "Urgent advice", "emergency": "Immediate action required"}
+CALLOUT_LABELS = {"info": "Information", "warning": "Warning", **LEVEL_LABELS}
+# The names an editor may give a callout, and the kind each one is.
+CALLOUT_KINDS = {"info": "info", "note": "info", "tip": "info", "inset": "info", "warning": "warning",
+                 "caution": "warning", "important": "warning", "danger": "warning", "gp": "gp", "see-a-doctor": "gp",
+                 "urgent": "urgent", "emergency": "emergency", "immediate": "emergency"}
+ADMONITION = re.compile(r"^!!!\s+(?P<kind>[\w-]+)(?:\s+\"(?P<title>[^\"]*)\")?\s*$")
+ALERT = re.compile(r"^\[!(?P<kind>[\w-]+)\]\s*(?P<title>.*)$")
 
 # Names an editor may force with `{: .kind }`; the get-help levels force the level too.
 FORCEABLE = {SYMPTOMS: SYMPTOMS, CAUSES: CAUSES, TREATMENTS: TREATMENTS, PREVENTION: PREVENTION, PLAIN: PLAIN,
@@ -180,12 +187,19 @@ class Group:
 
 @dataclass(frozen=True)
 class Callout:
-    """Get-help advice set inside another section: a blockquote that opens with it."""
+    """A box inside a section: information, a warning, or get-help advice at its level.
+    Written as an admonition (`!!! warning "Title"`), a GitHub alert (`> [!WARNING]`), or a
+    quote that opens with get-help words (`> **Call 999 if:**`)."""
 
     title: str
-    level: str
+    kind: str  # one of CALLOUT_KINDS
     line: int
     body: Text
+
+    @property
+    def level(self) -> str:
+        """Its get-help level, or "" for information and warnings."""
+        return self.kind if self.kind in LEVELS else ""
 
 
 Part = Union[Text, EntryList, Group, Entry, Callout]
@@ -240,7 +254,7 @@ class Article:
     def help_levels(self) -> list[str]:
         """Every get-help level the article gives advice at, in its order."""
         return [s.urgency for s in self.sections if s.kind == GET_HELP] + [
-            c.level for s in self.all_sections for c in s.callouts]
+            c.level for s in self.all_sections for c in s.callouts if c.level]
 
     @property
     def urgency(self) -> str:
@@ -325,7 +339,7 @@ def _section(document, title, kind, urgency, reason, level, line, body: Lines, p
     if kind == GET_HELP and not urgency:
         urgency = help_level(" ".join(text for _, text in body)) or "gp"
         reason += f"; level {urgency} from its text"
-    flow = _Flow(document.path, kind, level)
+    flow = _Flow(document.path, kind, level, problems)
     parts = flow.parts(body)
     return Section(title, kind, anchor, line, tuple(parts), level, urgency, reason, tuple(flow.kept))
 
@@ -433,9 +447,10 @@ class _Flow:
     """Reads one section's body: lists become entries where the section (or the line before
     the list) says what they are; everything else stays text, in the editor's order."""
 
-    def __init__(self, path: str, kind: str, level: int):
+    def __init__(self, path: str, kind: str, level: int, problems: list[Problem] | None = None):
         self.path, self.kind, self.level = path, kind, level
         self.kept: list[Kept] = []
+        self.problems: list[Problem] = problems if problems is not None else []
 
     def parts(self, lines: Lines, group_style: str = "", group: str = "") -> list[Part]:
         intro, subs = _split_subheadings(lines, self.level)
@@ -448,11 +463,11 @@ class _Flow:
         heading = Text(f"{'#' * level} {title}", number)
         style = _do_dont_style(title)
         if self.kind not in ENTRY_KINDS and not style:
-            inner = _Flow(self.path, self.kind, level)
+            inner = _Flow(self.path, self.kind, level, self.problems)
             parts = [heading, *inner.parts(body)]
             self.kept += inner.kept
             return parts
-        inner = _Flow(self.path, self.kind, level)
+        inner = _Flow(self.path, self.kind, level, self.problems)
         inner_parts = inner.parts(body, style, _label_text(title))
         if style or _is_label(title) or (any(walk_entries(inner_parts)) and _over_a_list(body)):
             self.kept += inner.kept
@@ -472,8 +487,8 @@ class _Flow:
             if block.kind == "list":
                 parts += self._list(block, self._list_kind(lead), label, block.style or label_style or group_style)
                 lead = ""
-            elif block.kind == "quote" and _callout(block):
-                parts.append(_callout(block))
+            elif block.kind in ("quote", "admonition") and (callout := self._callout(block)):
+                parts.append(callout)
                 lead = ""
             else:
                 parts += [t for t in [_text(block.lines)] if t]
@@ -483,6 +498,14 @@ class _Flow:
                 if bold and not WARNING_WORD.match(bold["label"]):
                     label, label_style = _label_text(bold["label"]), _do_dont_style(bold["label"])
         return parts
+
+    def _callout(self, block: "_Block") -> Callout | None:
+        """An admonition, an alert, or a quote that opens with get-help words; an unknown
+        callout kind is an error (and its text stays text)."""
+        callout, bad = _alert_or_admonition(block)
+        if bad:
+            self.problems.append(error(self.path, block.lines[0][0], bad))
+        return callout or (_callout(block) if block.kind == "quote" and not bad else None)
 
     def _list_kind(self, lead: str) -> str | None:
         """The entry kind of a list's items, or None when they stay text. In a causes,
@@ -536,7 +559,7 @@ class _Flow:
         paragraph, after = _first_paragraph(_item_content(item))
         label = "\n".join(text for _, text in paragraph)
         if _nested_list_only(after) and _is_label(label, allow_colon=True):
-            inner = _Flow(self.path, self.kind, self.level)
+            inner = _Flow(self.path, self.kind, self.level, self.problems)
             nested_style = _do_dont_style(label) or style
             parts = inner._blocks(after, nested_style, _label_text(label))
             self.kept += inner.kept
@@ -748,6 +771,10 @@ def _blocks(lines: Lines) -> list[_Block]:
         elif in_list and (blank or line[:1] in (" ", "\t") or current.lines[-1][1].strip()):
             current.lines.append((number, line))
             current.items[-1].append((number, line))
+        elif not fenced and ADMONITION.match(line):
+            blocks.append(_Block("admonition", [(number, line)]))
+        elif current is not None and current.kind == "admonition" and (blank or line[:1] in (" ", "\t")):
+            current.lines.append((number, line))
         elif not fenced and line.lstrip().startswith(">") and not blank:
             if current is None or current.kind != "quote" or not current.lines[-1][1].strip():
                 blocks.append(_Block("quote", []))
@@ -773,6 +800,30 @@ def _callout(block: _Block) -> Callout | None:
     level = help_level(first) or "gp"
     return Callout(first.rstrip(":").strip() + (":" if first.endswith(":") else ""), level, lines[0][0],
                    _text(lines[1:]) or Text("", lines[0][0]))
+
+
+def _alert_or_admonition(block: _Block) -> tuple[Callout | None, str]:
+    """`> [!WARNING] Title` or `!!! warning "Title"` with its indented text: a callout, or
+    the error to report for a callout kind we do not know."""
+    if block.kind == "admonition":
+        head = ADMONITION.match(block.lines[0][1])
+        body = [(n, _dedent(text, 4)) for n, text in block.lines[1:]]
+    else:
+        lines = [(n, re.sub(r"^\s*> ?", "", text)) for n, text in block.lines]
+        head = ALERT.match(lines[0][1].strip())
+        body = lines[1:]
+    if not head:
+        return None, ""
+    name = head["kind"].lower()
+    if name not in CALLOUT_KINDS:
+        import difflib  # only on this error path
+
+        close = difflib.get_close_matches(name, CALLOUT_KINDS, n=1, cutoff=0.5)
+        return None, f"unknown callout `{head['kind']}`" + (f" (did you mean `{close[0]}`?)" if close else
+                                                            f" (use one of {', '.join(CALLOUT_KINDS)})")
+    kind = CALLOUT_KINDS[name]
+    title = (head["title"] or "").strip() or CALLOUT_LABELS[kind]
+    return Callout(title, kind, block.lines[0][0], _text(body) or Text("", block.lines[0][0])), ""
 
 
 def _split_subheadings(lines: Lines, level: int) -> tuple[Lines, list[tuple[int, int, str, Lines]]]:

@@ -47,7 +47,8 @@ def _inside(section) -> list[Row]:
             label = "Do/Don't list" if part.style else ("heading over a list" if part.form == "heading" else "item with a nested list")
             found.append((part.line, Row(part.line, 1, "group", part.label, f"{label}: a label, not a page")))
         elif isinstance(part, Callout):
-            found.append((part.line, Row(part.line, 1, "card", part.title, f"get-help callout ({part.level}: {LEVEL_LABELS[part.level].lower()})")))
+            what = f"get-help callout ({part.level}: {LEVEL_LABELS[part.level].lower()})" if part.level else f"{part.kind} callout"
+            found.append((part.line, Row(part.line, 1, "card" if part.level else "callout", part.title, what)))
     found += [(k.line, _kept(k)) for k in section.kept]
     return [row for _, row in sorted(found, key=lambda item: item[0])]
 

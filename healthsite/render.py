@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import escape
 
 from . import jsonld
-from .article import LEVEL_LABELS, PREVENTION, Article, Callout, Entry, EntryList, Group, Section, Text, plain_text
+from .article import CALLOUT_LABELS, LEVEL_LABELS, PREVENTION, Article, Callout, Entry, EntryList, Group, Section, Text, plain_text
 from .config import Config
 from .graph import Entity, Site
 from .kinds import KINDS
@@ -235,8 +235,9 @@ class Renderer:
             elif isinstance(part, Entry):
                 views.append({"type": "entry-heading", "level": level, **self._entry(part, inline=False)})
             elif isinstance(part, Callout):
-                views.append({"type": "callout", "urgency": part.level, "label": _card_label(part.level, part.title),
-                              "title": part.title, "html": self.html(part.body), "level": level})
+                views.append({"type": "callout", "kind": part.kind, "urgency": part.level, "title": part.title,
+                              "label": _card_label(part.level, part.title) if part.level else CALLOUT_LABELS[part.kind],
+                              "html": self.html(part.body), "level": level})
         return views
 
     def _entry(self, entry: Entry, inline: bool = True) -> dict:
