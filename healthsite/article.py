@@ -36,10 +36,13 @@ LEVELS = ("gp", "urgent", "emergency")  # get-help levels, least serious first
 TREATMENT_SUBJECT = (r"^(?:(?:preventive|preventative|emergency|urgent|immediate|long[- ]term)\s+)?(?:treatments?|therap\w*|medicines?|medications?)\b"
                      r"|\bprevent(?:ive|ative) (?:treatment|medicine|medication|therap)")
 HELP_CALL = (r"\b(?:see|ask|contact|call|phone|ring|dial|speak to|talk to|visit|go to|book|get|seek|seeing|getting|seeking|when to)\b"
-             r"[\w\s,'’&-]{0,30}?\b(?:gp|doctor|pharmacist|nurse|midwife|111|999|112|911|a ?& ?e|ambulance|emergency|help|advice|care"
-             r"|attention|medical professional|health ?care (?:provider|professional))\b")
+             r"[\w\s,'’&-]{0,30}?\b(?:gp|doctor|pharmacist|nurse|midwife|111|999|112|911|a ?& ?e|ambulance|emergency"
+             r"|(?:medical|urgent|emergency|immediate) (?:help|advice|care|attention)|medical professional"
+             r"|health ?care (?:provider|professional))\b|\bwhen to (?:get|seek|ask for) help\b")
 HEADING_CUES = [
-    (GET_HELP, r"(?<!non-)(?<!non )\burgent|\bemergenc|\b(?:999|111|112|911)\b|\ba&e\b|medical (?:help|advice|attention)|immediate action"),
+    (PLAIN, r"\bside effects?\b|\bcomplications?\b|\bdiagnos|\btests? (?:for|and)\b"),
+    (GET_HELP, r"(?<!non-)(?<!non )\burgent(?! treatment)|\bemergencies\b|\bin an emergency\b"
+               r"|\bemergency\b(?=\s*(?::|$|\s+(?:care|help|advice|signs|symptoms|department|situations?|numbers?|services?)\b))|\b(?:999|111|112|911)\b|\ba&e\b|medical (?:help|advice|attention)|immediate action"),
     (PREVENTION, r"\bprevent|\bavoid|\bstop(?:ping)? \w+ (?:coming back|happening)|\breduc\w* (?:the|your) risk"),
     (TREATMENTS, r"\btreat|\btherap|\brelie[fv]|\bremed|\bmanag|\bself[- ]?care|\bfirst aid|\bdo yourself|\bcan do\b|\bease\b"
                  r"|\beasing\b|\bcure|\bhome care\b|\bsurgery\b|\bmedicines? for\b|\bmedications? for\b|\blifestyle changes\b"),
@@ -109,6 +112,7 @@ GERUNDS = {verb: verb.capitalize() + ending for verb, ending in (
     ("drink", "ing"), ("eat", "ing"), ("feel", "ing"), ("lift", "ing"), ("sleep", "ing"), ("spend", "ing"),
     ("stand", "ing"), ("wear", "ing"), ("work", "ing"), ("do", "ing"), ("go", "ing"))} | {
     "take": "Taking", "smoke": "Smoking", "use": "Using", "live": "Living", "sit": "Sitting", "get": "Getting"}
+SUBJECT_LEFT_OFF = re.compile(r"\b(?:you|they|he|she|your child|the person)\s*:?\s*$", re.I)
 HAVING = re.compile(r"^(?:have|has)\s+(?:got\s+)?(?=\S)", re.I)
 SEPARATORS = re.compile(r":\s|\s[-\u2013\u2014]{1,2}\s|\u2014|\u2013(?=\s)")
 APPOSITIVE = re.compile(r",\s+(?=(?:a|an|the|which|who|that|where|when|including|such as|especially|often|usually|mainly|"
@@ -222,13 +226,20 @@ class Section:
         return tuple(walk_entries(self.parts))
 
     def texts(self) -> Iterator[tuple[Text, Entry | None]]:
-        """The section's markdown chunks, each with the entry it describes (if any)."""
+        """The section's markdown chunks, each with the entry it describes (if any); headings,
+        names and callout titles too where they hold a wiki link, so every link is checked."""
+        if WIKI_LINK.search(self.title):
+            yield Text(self.title, self.line), None
         for part in walk_parts(self.parts):
             if isinstance(part, Text):
                 yield part, None
             elif isinstance(part, Entry):
+                if WIKI_LINK.search(part.lead):
+                    yield Text(part.lead, part.line), part
                 yield part.description, part
             elif isinstance(part, Callout):
+                if WIKI_LINK.search(part.title):
+                    yield Text(part.title, part.line), None
                 yield part.body, None
 
     @property
@@ -311,11 +322,12 @@ def parse_article(document: Document) -> tuple[Article, list[Problem]]:
     head, chunks = _split_sections(lines)
     overview = _section(document, "", OVERVIEW, "", "", 1, document.body_line, head, problems)
     sections, anchors = [], set()
-    for line, level, heading, body in chunks:
-        title, forced, anchor, bad = _heading_parts(heading)
+    for line, level, heading, body, continued in chunks:
+        title, forced, anchor, bad = _heading_parts(heading) if heading else ("", None, "", "")
         if bad:
             problems.append(error(document.path, line, bad))
-        kind, level_name, reason = classify_heading(title, forced)
+        kind, level_name, reason = (continued, "", "continues the section above, after a sub-section of its own"
+                                    ) if continued else classify_heading(title, forced)
         anchor = _unique(anchor or make_slug(title) or "section", anchors)
         sections.append(_section(document, title, kind, level_name, reason, level, line, body, problems, anchor))
     return Article(document, overview, tuple(sections), abbreviations), problems
@@ -337,7 +349,8 @@ def _abbreviations(lines: Lines) -> tuple[Lines, tuple[tuple[str, str], ...]]:
 
 def _section(document, title, kind, urgency, reason, level, line, body: Lines, problems, anchor="") -> Section:
     if kind == GET_HELP and not urgency:
-        urgency = help_level(" ".join(text for _, text in body)) or "gp"
+        prose = _text(body)
+        urgency = (help_level(" ".join(line for _, line in prose_lines(prose))) if prose else "") or "gp"
         reason += f"; level {urgency} from its text"
     flow = _Flow(document.path, kind, level, problems)
     parts = flow.parts(body)
@@ -406,20 +419,27 @@ def _heading_parts(line: str) -> tuple[str, str | None, str, str]:
     return title.rstrip("#").strip(), forced, anchor, bad
 
 
-def _split_sections(lines: Lines) -> tuple[Lines, list[tuple[int, int, str, Lines]]]:
+def _split_sections(lines: Lines) -> tuple[Lines, list[tuple[int, int, str, Lines, str]]]:
     """Split at `##` headings, and at `###`/`####` headings that name a kind of their own
     (a get-help sub-heading inside Symptoms, "Treatments from your GP" inside a GP card).
-    Other sub-headings stay in their section's body: they are entries, groups or plain text."""
+    Other sub-headings stay in their section's body: they are entries, groups or plain text.
+    A sub-heading after such a sub-section, at its level, returns to the enclosing section:
+    it starts a continuation (no heading of its own) of the kind it is read in."""
     head: Lines = []
-    chunks: list[tuple[int, int, str, Lines]] = []
-    kind = OVERVIEW
+    chunks: list[tuple[int, int, str, Lines, str]] = []  # (line, level, heading, body, continued kind)
+    top, current, depth = OVERVIEW, OVERVIEW, 0  # the ## section's kind; the current chunk's kind and level
     for number, line, fenced in _with_fences(lines):
         match = None if fenced else HEADING.match(line)
         level = len(match["hashes"]) if match else 0
-        if level == 2 or (level in (3, 4) and chunks and _starts_a_section(line, kind)):
-            chunks.append((number, level, line, []))
+        if level == 2 or (level in (3, 4) and chunks and _starts_a_section(line, top)):
+            chunks.append((number, level, line, [], ""))
             title, forced, _, _ = _heading_parts(line)
-            kind = classify_heading(title, forced)[0]
+            current, depth = classify_heading(title, forced)[0], level
+            top = current if level == 2 else top
+        elif level in (3, 4) and depth > 2 and level <= depth:
+            kind = top if top in ENTRY_KINDS or current not in ENTRY_KINDS else current
+            chunks.append((number, 2, "", [(number, line)], kind))
+            current, depth = kind, 2
         else:
             (chunks[-1][3] if chunks else head).append((number, line))
     return head, chunks
@@ -533,7 +553,7 @@ class _Flow:
     def _list(self, block: "_Block", kind: str | None, group: str, style: str) -> list[Part]:
         """A list as entries (an item that is not one stays in the list as text), or as
         plain text when none of its items is an entry."""
-        found = [(item, self._item(item, kind, group, style)) for item in block.items] if kind else []
+        found = [(item, self._item(item, kind, group, style, block.lead)) for item in block.items] if kind else []
         if not any(isinstance(f, (Entry, Group)) for _, f in found):
             for item in block.items:
                 reason = next((f for i, f in found if i is item), None) or self._why_text(block.lead)
@@ -553,10 +573,11 @@ class _Flow:
                 items.append(_text(_item_content(item)) or Text("", item[0][0]))
         return parts + ([EntryList(tuple(items), style)] if items else [])
 
-    def _item(self, item: Lines, kind: str, group: str, style: str) -> Entry | Group | str:
+    def _item(self, item: Lines, kind: str, group: str, style: str, list_lead: str = "") -> Entry | Group | str:
         """An item as an entry, a group of entries, or the reason it stays text."""
         number = item[0][0]
         paragraph, after = _first_paragraph(_item_content(item))
+        after = _dedent_block(after)  # a nested list indented 2, 4 spaces or a tab
         label = "\n".join(text for _, text in paragraph)
         if _nested_list_only(after) and _is_label(label, allow_colon=True):
             inner = _Flow(self.path, self.kind, self.level, self.problems)
@@ -573,7 +594,7 @@ class _Flow:
         if not name:
             return "no name in it"
         if kind in ("cause", "symptom"):
-            name = _noun_phrase(name)
+            name = _noun_phrase(name, verbs=bool(SUBJECT_LEFT_OFF.search(list_lead)))
         if style == "dont" or negated:
             name = "Don't " + name[0].lower() + name[1:]
         description = _text([(number, remainder)] + after) or Text("", number)
@@ -640,8 +661,9 @@ def split_name(text: str):
     if text.endswith((".", "!", "?")) and len(words) >= NAME_SENTENCE_WORDS:
         return "a full sentence, not a name"
     if len(words) > MAX_NAME_WORDS:
+        head = text[:400]  # a name is short: no need to look further (keeps huge items linear)
         for pattern in CLAUSE_BREAKS:
-            for cut in pattern.finditer(text):
+            for cut in pattern.finditer(head):
                 if 2 <= len(text[: cut.start()].split()) <= MAX_NAME_WORDS:
                     rest = text[cut.start():]
                     joiner = rest[: len(rest) - len(rest.lstrip())]
@@ -675,15 +697,16 @@ def _cut(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _noun_phrase(name: str) -> str:
-    """"are overweight" -> "Being overweight", "have a tight chest" -> "Tight chest",
-    "eat a lot of red meat" -> "Eating a lot of red meat"."""
+def _noun_phrase(name: str, verbs: bool) -> str:
+    """"are overweight" -> "Being overweight", "have a tight chest" -> "Tight chest", and
+    after "if you:" (`verbs`) "eat a lot of red meat" -> "Eating a lot of red meat"
+    (elsewhere "Sleep apnoea" is a noun and stays)."""
     if BEING.match(name):
         return "Being " + name[BEING.match(name).end():]
     if HAVING.match(name):
         return clean_name(name[HAVING.match(name).end():]) or name
     first, _, rest = name.partition(" ")
-    gerund = GERUNDS.get(first.lower())
+    gerund = GERUNDS.get(first.lower()) if verbs else None
     return f"{gerund} {rest}".strip() if gerund and rest else name
 
 
@@ -695,7 +718,7 @@ def clean_name(lead: str) -> str:
         name = prefix.sub("", name, count=1)
     name = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$", "", name)  # "(mostly in young children)"
     name = re.sub(r"\s+", " ", name).strip().strip(".:;,!?\u2013\u2014- ")
-    name = re.sub(r"^(?:a|an|the)\s+(?=\S)", "", name, flags=re.I)
+    name = re.sub(r"^(?:a|an|the)\s+(?=[a-z])", "", name, flags=re.I)
     if (not re.search(r"[^\W\d_]", name) or len(name) > MAX_NAME or DO_DONT.match(name) or WARNING_WORD.match(name)
             or re.search(r"://|\bwww\.", name)):
         return ""
@@ -852,6 +875,14 @@ def _item_content(item: Lines) -> Lines:
     return [(number, match["rest"])] + [(n, _dedent(line, indent)) for n, line in item[1:]]
 
 
+def _dedent_block(lines: Lines) -> Lines:
+    """Lines less the indentation they all share (blank lines aside)."""
+    expanded = [(n, t.expandtabs(4)) for n, t in lines]
+    indents = [len(t) - len(t.lstrip(" ")) for _, t in expanded if t.strip()]
+    cut = min(indents, default=0)
+    return [(n, t[cut:]) for n, t in expanded]
+
+
 def _first_paragraph(lines: Lines) -> tuple[Lines, Lines]:
     """An item's first paragraph (its own lines up to a blank or a nested list) and the rest."""
     for index, (_, text) in enumerate(lines[1:], 1):
@@ -881,11 +912,6 @@ def _merge_texts(parts: list[Part]) -> list[Part]:
         else:
             merged.append(part)
     return [p for p in merged if not isinstance(p, Text) or p.markdown.strip()]
-
-
-def _joined(lines: Lines) -> tuple[str, int]:
-    text = _text(lines)
-    return (text.markdown, text.line) if text else ("", lines[0][0])
 
 
 # --- text helpers shared by later stages ---------------------------------------------------
@@ -933,6 +959,11 @@ def plain_text(markdown_text: str) -> str:
     return re.sub(r"[*_`>#|]", "", text)
 
 
+def heading_text(markdown_text: str) -> str:
+    """A heading or title as readers see it: links become their labels, emphasis goes."""
+    return _strip_markup(WIKI_LINK.sub(lambda match: split_wiki_link(match[1])[1], markdown_text)).strip()
+
+
 def _words(markdown_text: str) -> list[str]:
     return re.findall(r"\w+", plain_text(markdown_text).casefold())
 
@@ -949,13 +980,20 @@ def first_sentence(markdown_text: str, limit: int = 160) -> str:
 
 
 def _with_fences(lines: Lines):
-    fenced = False
+    """(number, line, hidden): hidden lines are code fences and the inside of HTML comments,
+    where no heading, list or callout starts."""
+    fenced = commented = False
     for number, line in lines:
-        if FENCE.match(line):
+        if commented:
+            commented = "-->" not in line
+            yield number, line, True
+        elif FENCE.match(line):
             fenced = not fenced
             yield number, line, True
         else:
             yield number, line, fenced
+            if not fenced and "<!--" in line:
+                commented = "-->" not in line[line.rindex("<!--"):]
 
 
 def _dedent(line: str, indent: int) -> str:

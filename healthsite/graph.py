@@ -91,6 +91,7 @@ def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Si
     """Gather entities, resolve every wiki link, and record the relations."""
     problems: list[Problem] = []
     entities, merged = _entities(articles, problems)
+    articles = [a for a in articles if (a.document.kind, a.document.slug) in entities]  # merged files are not published
     index = _NameIndex(entities.values(), drafts, merged, entities)
     relations: dict[tuple[Key, str], list[Key]] = defaultdict(list)
 
@@ -135,6 +136,13 @@ def _entities(articles: list[Article], problems: list[Problem]) -> tuple[dict[Ke
             doc.kind, doc.slug, doc.meta.title, url_path(doc.kind, doc.slug), article, aliases=doc.meta.aliases)
     conditions = _condition_names(entities.values())
     merged: dict[Key, Key] = {}
+    for key, entity in list(entities.items()):  # content/causes/dehydration.md beside a Dehydration article
+        condition = _condition_named(conditions, key[1]) if key[0] in ENTITY_KINDS else None
+        if condition:
+            del entities[key]
+            merged[key] = condition.key
+            problems.append(warning(entity.source_path, 1, f"`{entity.title}` is also the condition article "
+                                    f"{condition.source_path}: this file is not published; move its text there"))
     for article in articles:
         if article.document.kind != "condition":
             continue
@@ -147,7 +155,7 @@ def _entities(articles: list[Article], problems: list[Problem]) -> tuple[dict[Ke
                 problems.append(warning(article.document.path, entry.line, f"{entry.kind} `{entry.name}` is listed twice in this article"))
                 continue
             seen.add(key)
-            condition = None if key in entities else _condition_named(conditions, entry)
+            condition = None if key in entities else _condition_named(conditions, entry.slug)
             if condition:
                 merged[key] = condition.key
                 continue
@@ -165,8 +173,8 @@ def _condition_names(entities) -> dict[str, Entity]:
     return names
 
 
-def _condition_named(conditions: dict[str, Entity], entry: Entry) -> Entity | None:
-    return next((conditions[v] for v in number_variants(entry.slug) if v in conditions), None)
+def _condition_named(conditions: dict[str, Entity], slug: str) -> Entity | None:
+    return next((conditions[v] for v in number_variants(slug) if v in conditions), None)
 
 
 def _link_relation(owner: Entity, section: Section, entry: Entry | None, target: Entity, site: Site, relate) -> None:
@@ -241,13 +249,15 @@ class _NameIndex:
         self.drafts = {make_slug(n): a.document.path for a in drafts for n in (a.document.slug, a.document.meta.title)}
 
     def _candidates(self, key: str) -> list[str]:
-        """Names worth comparing for "did you mean": the same first letter and a similar
-        length, at most SUGGEST_LIMIT of them, so thousands of bad links stay fast."""
-        if self._by_initial is None:
+        """Names worth comparing for "did you mean": the same first (or second) letter and a
+        similar length, at most SUGGEST_LIMIT of them, so thousands of bad links stay fast."""
+        if self._by_initial is None:  # names by first letter, and by second (for a typo in the first)
             self._by_initial = defaultdict(list)
             for name in self.names:
                 self._by_initial[name[:1]].append(name)
-        near = [n for n in self._by_initial.get(key[:1], []) if abs(len(n) - len(key)) <= 2]
+                self._by_initial["2" + name[1:2]].append(name)
+        near = [n for n in dict.fromkeys(self._by_initial.get(key[:1], []) + self._by_initial.get("2" + key[1:2], []))
+                if abs(len(n) - len(key)) <= max(2, len(key) // 2)]
         near.sort(key=lambda name: (name[:3] != key[:3], abs(len(name) - len(key))))  # likeliest first
         return near[:SUGGEST_LIMIT]
 

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Callable
 
-from .article import PREVENTION, Text, plain_text, prose_lines
+from .article import PREVENTION, heading_text, plain_text, prose_lines
 from .graph import Entity, Site
 from .kinds import KINDS
 
@@ -39,7 +39,7 @@ def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed
     prevention = [s for s in article.sections if s.kind == PREVENTION]
     if prevention:
         about["primaryPrevention"] = [
-            {"@type": "MedicalTherapy", "name": s.title, "description": _plain(s.parts)} for s in prevention]
+            {"@type": "MedicalTherapy", "name": heading_text(s.title), "description": _plain(s)} for s in prevention]
     symptoms = list(dict.fromkeys(entry.name for entry in article.entries("symptom")))
     if symptoms:
         about["signOrSymptom"] = [{"@type": "MedicalSignOrSymptom", "name": name} for name in symptoms]
@@ -98,8 +98,8 @@ def _ref(absolute, entity: Entity, role: str) -> dict:
             "sameAs": entity_id(absolute, entity)}
 
 
-def _plain(parts) -> str:
-    lines = [line for p in parts if isinstance(p, Text) for _, line in prose_lines(p)]
+def _plain(section) -> str:
+    lines = [line for text, _ in section.texts() for _, line in prose_lines(text)]
     return re.sub(r"\s+", " ", plain_text("\n".join(lines))).strip()
 
 

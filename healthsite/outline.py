@@ -29,7 +29,8 @@ def outline(article: Article) -> list[Row]:
             rows.append(Row(section.line, 0, "section", "(text before the first heading)", "overview"))
         else:
             kind = f"{section.kind} ({section.urgency}: {LEVEL_LABELS[section.urgency].lower()})" if section.kind == GET_HELP else section.kind
-            rows.append(Row(section.line, 0, "section", f"{'#' * section.level} {section.title}", f"{kind}: {section.reason}"))
+            name = f"{'#' * section.level} {section.title}" if section.title else "(the section above, continued)"
+            rows.append(Row(section.line, 0, "section", name, f"{kind}: {section.reason}"))
         rows += _inside(section)
     return rows
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import hashlib
 import traceback
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import jinja2
 from markupsafe import escape
 
 from . import jsonld
-from .article import CALLOUT_LABELS, LEVEL_LABELS, PREVENTION, Article, Callout, Entry, EntryList, Group, Section, Text, plain_text
+from .article import CALLOUT_LABELS, heading_text, LEVEL_LABELS, PREVENTION, Article, Callout, Entry, EntryList, Group, Section, Text, plain_text
 from .config import Config
 from .graph import Entity, Site
 from .kinds import KINDS
@@ -204,7 +205,7 @@ class Renderer:
         for section, view in zip(article.sections, sections):
             for callout in section.callouts:
                 if callout.level == article.urgency:
-                    return view["anchor"], callout.title
+                    return view["anchor"], heading_text(callout.title)
         return "main", LEVEL_LABELS[article.urgency]
 
     def _sections(self, sections: tuple[Section, ...]) -> list[dict]:
@@ -214,7 +215,7 @@ class Renderer:
         for section in sections:
             level = min(section.level, previous + 1)
             previous = level
-            views.append({"title": section.title, "kind": section.kind, "anchor": section.anchor, "level": level,
+            views.append({"title": heading_text(section.title), "kind": section.kind, "anchor": section.anchor, "level": level,
                           "urgency": section.urgency, "label": _card_label(section.urgency, section.title),
                           "parts": self._parts(section.parts, level + 1)})
         return views
@@ -235,7 +236,7 @@ class Renderer:
             elif isinstance(part, Entry):
                 views.append({"type": "entry-heading", "level": level, **self._entry(part, inline=False)})
             elif isinstance(part, Callout):
-                views.append({"type": "callout", "kind": part.kind, "urgency": part.level, "title": part.title,
+                views.append({"type": "callout", "kind": part.kind, "urgency": part.level, "title": heading_text(part.title),
                               "label": _card_label(part.level, part.title) if part.level else CALLOUT_LABELS[part.kind],
                               "html": self.html(part.body), "level": level})
         return views
@@ -244,18 +245,18 @@ class Renderer:
         """An entry's name, linked to its page (symptoms have none), then its description.
         The name keeps the article's own words; the page is titled with the clean name."""
         entity = self.site.entity_of(entry) if entry.kind in ("cause", "treatment") else None
-        words = escape(plain_text(entry.lead).strip())
+        words = escape(html.unescape(plain_text(entry.lead).strip()))  # `A &amp; B` is "A & B" to readers
         name = f'<a href="{escape(self.url(entity))}">{words}</a>' if entity else str(words)
         if entry.strong:
             name = f"<strong>{name}</strong>"
         description = self.html(entry.description)
-        if not inline:
-            return {"entity": entity, "name": name, "html": description, "kept": False}
+        if not inline:  # a `###` entry: the template makes the heading
+            return {"entity": entity, "name": entry.name, "html": description, "kept": False}
         if description.startswith("<p>"):
-            html = f"<p>{name}{escape(entry.joiner)}{description[3:]}"
+            item = f"<p>{name}{escape(entry.joiner)}{description[3:]}"
         else:
-            html = name + (escape(entry.joiner.strip()) if description else "") + description
-        return {"entity": entity, "name": name, "html": html, "kept": False}
+            item = name + (escape(entry.joiner.strip()) if description else "") + description
+        return {"entity": entity, "name": name, "html": item, "kept": False}
 
     def _entry_page(self, entity: Entity):
         site, info = self.site, self._info(entity)

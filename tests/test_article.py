@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from healthsite.article import (CAUSES, GET_HELP, PLAIN, PREVENTION, SYMPTOMS, TREATMENTS, EntryList, Group, Text,
+from healthsite.article import (ADMONITION, CAUSES, GET_HELP, PLAIN, PREVENTION, SYMPTOMS, TREATMENTS, EntryList, Group, Text,
                                 classify_heading, lead_in_kind, parse_article, plain_text, section_kind, walk_parts)
 from healthsite.content import parse_front_matter
 
@@ -371,7 +371,8 @@ def test_parsing_keeps_every_word_of_a_fixture(name):
 def _without_syntax(body: str) -> str:
     """The body less attribute lists and callout markers, which are syntax, not words."""
     body = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$|\{:[^{}]*\}", "", body)
-    return re.sub(r"(?m)^!!!\s+[\w-]+|\[![\w-]+\]", "", body)
+    body = "\n".join(f'"{m["title"] or ""}"' if (m := ADMONITION.match(line)) else line for line in body.split("\n"))
+    return re.sub(r"\[![\w-]+\]", "", body)
 
 
 LINE = st.one_of(
@@ -469,3 +470,54 @@ def test_unknown_callout_kind_is_an_error_with_did_you_mean():
     _, problems = parse("## Treatment\n\n!!! warnnig\n    text\n")
     assert [(p.severity, p.line) for p in problems] == [("error", 8)]
     assert "unknown callout `warnnig` (did you mean `warning`?)" in problems[0].message
+
+
+# --- found by a second read of the change --------------------------------------------------
+
+
+def test_a_sub_heading_after_a_sub_section_returns_to_its_section():
+    body = "## Causes\n\n### Dehydration\n\nDry.\n\n### When to see a GP\n\nSee a GP.\n\n### Stress\n\nTense.\n"
+    article, _ = parse(body)
+    assert names(article, "cause") == ["Dehydration", "Stress"]
+    help_card = article.sections[1]
+    assert (help_card.kind, help_card.urgency) == (GET_HELP, "gp") and help_card.entries == ()
+    assert (article.sections[2].title, article.sections[2].kind) == ("", CAUSES)
+
+
+def test_nested_list_indented_four_spaces_under_a_label_is_a_group():
+    article, _ = parse("## Causes\n\n- **Lifestyle**\n    - Dehydration: x\n\t- Stress: y\n")
+    assert [(e.name, e.group) for e in article.entries()] == [("Dehydration", "Lifestyle"), ("Stress", "Lifestyle")]
+
+
+def test_html_comments_hide_headings_lists_and_levels():
+    article, _ = parse("## When to get help\n<!-- never say call 999 here -->\nSpeak to someone.\n\n"
+                       "## Causes\n<!--\n## Hidden\n- Salt: x\n-->\n- Sugar: y\n")
+    assert [s.title for s in article.sections] == ["When to get help", "Causes"]
+    assert article.sections[0].urgency == "gp"
+    assert names(article, "cause") == ["Sugar"]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("## Causes\n\n- Sleep apnoea\n- Live vaccines\n", ["Sleep apnoea", "Live vaccines"]),  # nouns stay nouns
+    ("## Causes\n\n- A & E visits: x\n", ["A & E visits"]),
+])
+def test_names_that_look_like_verbs_or_articles_keep_their_words(body, expected):
+    assert names(parse(body)[0], "cause") == expected
+
+
+@pytest.mark.parametrize("heading, kind", [
+    ("Emergency contraception", PLAIN),  # a name, not advice to get help
+    ("Get help with money", PLAIN),
+    ("Side effects of treatment", PLAIN),
+    ("When to get help", GET_HELP),
+    ("Emergency: call 999 if", GET_HELP),
+])
+def test_headings_that_only_look_like_help(heading, kind):
+    assert section_kind(heading) == kind
+
+
+def test_wiki_links_in_headings_names_and_callout_titles_are_walked():
+    article, _ = parse("## When to see a GP about [[stress]]\n\nText.\n\n## Causes\n\n- [[nonexistent]]: x\n\n"
+                       "> **Call 999 if [[fainting]] happens:**\n> - now\n")
+    found = {t.markdown for t, _, _ in article.texts()}
+    assert {"When to see a GP about [[stress]]", "[[nonexistent]]", "Call 999 if [[fainting]] happens:"} <= found

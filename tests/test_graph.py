@@ -157,3 +157,17 @@ def test_did_you_mean_compares_a_bounded_number_of_names():
     index = _NameIndex(site.entities.values(), [], {}, site.entities)
     assert len(index._candidates("cause-numbr-7")) <= SUGGEST_LIMIT  # not all 3,000 names for every bad link
     assert len(problems) == 1 and "did you mean [[cause-number-7]]" in problems[0].message
+
+
+def test_a_cause_file_named_like_a_condition_is_merged_with_a_warning():
+    cause_file = article("causes/dehydration.md", "---\ntitle: Dehydration\n---\nIts own text.\n")
+    site, problems = graph(SPASMS, CRAMPS, DEHYDRATION, cause_file)
+    assert [p.message.split(":")[0] for p in problems] == ["`Dehydration` is also the condition article content/conditions/dehydration.md"]
+    assert problems[0].path == "content/causes/dehydration.md" and problems[0].severity == "warning"
+    assert site.links["dehydration"].key == ("condition", "dehydration")  # not ambiguous: one concept
+
+
+def test_did_you_mean_survives_a_typo_in_the_first_letter():
+    typo = condition("typo", "See [[tehydration]].\n")
+    _, problems = graph(SPASMS, typo)
+    assert "did you mean [[dehydration]]" in problems[0].message
