@@ -66,6 +66,39 @@ class _ListsAfterText(Preprocessor):
         return result
 
 
+class _TwoSpaceNesting(Preprocessor):
+    """A list nested by two spaces (as GitHub, most editors and publishers write it) is
+    nested for Python-Markdown, which wants four: inside a list that nests by fewer than
+    four spaces, every indent is doubled. Code fences are left alone."""
+
+    TOP_ITEM = re.compile(r"^ ?(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+    NESTED_ITEM = re.compile(r"^( +)(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
+    FENCE = re.compile(r"^\s*(```|~~~)")
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        block: list[str] = []  # the lines of one top-level list
+        fenced = False
+        for line in lines:
+            if self.FENCE.match(line) and not (block and line[:1].isspace()):
+                fenced = not fenced
+            starts = not fenced and self.TOP_ITEM.match(line)
+            if block and not starts and line.strip() and not line[:1].isspace() and not block[-1].strip():
+                result += self._nested(block)  # a paragraph after a blank line ends the list
+                block = []
+            if starts or block:
+                block.append(line)
+            else:
+                result.append(line)
+        return result + self._nested(block)
+
+    def _nested(self, block: list[str]) -> list[str]:
+        shallow = any((m := self.NESTED_ITEM.match(line)) and len(m[1]) < 4 for line in block[1:])
+        if not shallow:
+            return block
+        return [" " * (2 * (len(line) - len(line.lstrip(" ")))) + line.lstrip(" ") for line in block]
+
+
 # Shared across builds, so a preview rebuild converts only the text that changed:
 # the same markdown whose wiki links lead to the same URLs gives the same HTML.
 _CACHE: dict[tuple, str] = {}
@@ -78,7 +111,8 @@ class Markup:
     def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
         self.links, self.url_for = links, url_for
         self.md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
-        self.md.preprocessors.register(_ListsAfterText(self.md), "lists_after_text", 5)
+        self.md.preprocessors.register(_ListsAfterText(self.md), "lists_after_text", 6)
+        self.md.preprocessors.register(_TwoSpaceNesting(self.md), "two_space_nesting", 5)
         # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
         self.md.inlinePatterns.register(_WikiLinks(links, url_for), "wikilink", 175)
 

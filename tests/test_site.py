@@ -287,3 +287,20 @@ def test_house_style_fixtures_render_cards_lists_and_abbreviations(tmp_path):
     assert re.search(r'<div class="care-card care-card-emergency" data-urgency="emergency">\s*<p class="care-card-heading">'
                      r'<span class="care-card-label">Immediate action required:</span> Call 999 if:</p>', guide)
     assert assert_all_links_resolve(site / "public") > 50
+
+
+def test_lists_nested_by_two_spaces_render_nested(tmp_path):
+    from healthsite.markup import Markup
+
+    markup = Markup({}, lambda entity: "")
+    html = markup.html("- Medicines from a pharmacist:\n  - Paracetamol\n  - Ibuprofen\n- Rest")
+    assert re.search(r"<li>Medicines from a pharmacist:<ul>\s*<li>Paracetamol</li>\s*<li>Ibuprofen</li>\s*</ul>", html)
+    assert re.search(r"<li>a<ul>\s*<li>four</li>", markup.html("- a\n    - four\n- b"))  # four spaces still nest
+
+
+def test_a_list_right_after_a_line_of_text_is_a_list(tmp_path):
+    from healthsite.markup import Markup
+
+    html = Markup({}, lambda entity: "").html("Risk factors include\n- older age\n- pregnancy\n\n```\ntext\n- not a list\n```")
+    assert re.search(r"<p>Risk factors include</p>\s*<ul>\s*<li>older age</li>", html)
+    assert "- not a list" in html
