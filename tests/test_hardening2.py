@@ -281,17 +281,26 @@ def test_a_build_killed_between_the_renames_is_undone_by_the_next(site):
     assert snapshot(site / "public") == before and not (site / ".public.old").exists()
 
 
-def test_swap_replaces_the_site_in_one_step(site, monkeypatch):
-    from healthsite import write
+def test_the_site_is_never_missing_during_a_swap(tmp_path, monkeypatch):
+    """The preview answers requests while it swaps: between two renames a reader found no
+    site at all (a 404, or a 500 when the file went between check and read)."""
+    from healthsite.render import Output
+    from healthsite.write import write_site
 
-    assert run_cli("build", "--no-search", cwd=site).returncode == 0
-    renames = []
-    monkeypatch.setattr(Path, "rename", lambda self, target: renames.append((self, target)))
-    config, problems = load_config(site / "config.yaml")
-    build = publish(config, problems=problems, search=False)
-    assert build.written and renames == [], "the swap should be one renameat2(RENAME_EXCHANGE)"
-    assert write._exchange is not None
-    assert sorted(p.name for p in site.iterdir()) == sorted(["config.yaml", "content", "templates", "static", "public"])
+    out = tmp_path / "public"
+    write_site([Output("index.html", b"old", "x")], out)
+    found_by_a_reader = []
+    real_rename = Path.rename
+
+    def rename_then_look(self, target):
+        result = real_rename(self, target)
+        found_by_a_reader.append((out / "index.html").is_file())
+        return result
+
+    monkeypatch.setattr(Path, "rename", rename_then_look)
+    write_site([Output("index.html", b"new", "x")], out)
+    assert all(found_by_a_reader) and (out / "index.html").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
 
 
 # --- defence in depth
