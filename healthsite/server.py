@@ -39,7 +39,7 @@ from watchdog.observers import Observer
 
 from .config import Config, load_config
 from .pipeline import Build, OutputRefused, publish
-from .problems import error, has_errors
+from .problems import error, has_errors, printable
 
 MAX_SERVED = 10_000  # pages remembered for ReloadSocket; beyond that the memory is started afresh
 DEBOUNCE_SECONDS = 0.03  # a burst of saves (or a git checkout) within this gap is one rebuild
@@ -241,7 +241,7 @@ class Watcher(FileSystemEventHandler):
     def _done(self, future, changed: list[str], started: float) -> None:
         self.running = False
         build = future.result()
-        what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        what = printable(", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else ""))
         _report(build, f"{what} changed", time.perf_counter() - started)
         reload_browsers()
         if self.changed and not self.timer:

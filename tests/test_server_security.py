@@ -160,3 +160,17 @@ def test_memory_of_served_pages_is_bounded(tmp_path):
     preview.generation += 1
     assert preview.served_before_last_rebuild("/conditions/a/")
     assert not preview.served_before_last_rebuild("/never/served/")
+
+
+def test_undecodable_file_name_is_reported_not_a_traceback(site, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("PYTHONIOENCODING", "utf-8")
+    running = Server(site)
+    try:
+        running.wait_for("Serving the preview")
+        (site / "content/conditions").joinpath(os.fsdecode(b"caf\xe9\x1b.md")).write_text("---\ntitle: T\n---\n")
+        running.wait_for("build failed")
+        output = "".join(running.lines)
+        assert "content/conditions/caf\\xe9\\x1b.md" in output and "\x1b" not in output
+        assert "Traceback" not in output
+    finally:
+        assert running.stop() == 0
