@@ -99,7 +99,9 @@ REQUIRED = {"condition": ("title", "summary", "reviewed"), "cause": ("title",), 
 def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
     documents, problems = [], []
     content = config.root / "content"
-    if content.is_symlink() or not content.is_dir():
+    if content.is_symlink():
+        return [], [error("content", 0, "is a link to a folder: move the folder itself here")]
+    if not content.is_dir():
         return [], [error("content", 0, "no content/ folder: create content/conditions/ and add an article")]
     paths, problems = list_files(content, config.root)
     for path in paths:

@@ -56,6 +56,9 @@ class Preview:
         self.base_path = "/"
         self.generation = 0  # counts rebuilds
         self.served: dict[str, int] = {}  # page path -> the generation it was last served from
+        # Served to the network (--host 0.0.0.0), others reach us by this machine's name too.
+        hostname = socket.gethostname().lower()
+        self.machine_names = () if _is_loopback(host) else (hostname, hostname + ".local")
 
     def mark_served(self, url_path: str) -> None:
         """Remember which build a page came from (see ReloadSocket)."""
@@ -78,7 +81,7 @@ class Preview:
             return False
         if port != self.port or not name:
             return False
-        if name in ("localhost", self.host.lower().strip("[]")):
+        if name in ("localhost", self.host.lower().strip("[]")) or name in self.machine_names:
             return True
         try:
             ipaddress.ip_address(name)
@@ -362,11 +365,11 @@ class PageHandler(web.RequestHandler):
         self._send(target, 200, immutable="v=" in (self.request.query or ""))
 
     def _not_found(self) -> None:
-        page = self.preview.out / "404.html"
-        if page.is_file():
-            return self._send(page, 404)
-        self.set_status(404)
-        self.finish("Not found")
+        try:
+            return self._send(self.preview.out / "404.html", 404)
+        except OSError:  # no 404 page in this build (or not yet)
+            self.set_status(404)
+            self.finish("Not found")
 
     def _send(self, path: Path, status: int, immutable: bool = False) -> None:
         try:
@@ -374,8 +377,9 @@ class PageHandler(web.RequestHandler):
         except FileNotFoundError:  # its folder was swapped out under us: the same path now holds the new build
             data = path.read_bytes()
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if kind == "text/html" and status == 200:
-            self._mark_served()
+        if kind == "text/html":
+            if status == 200:
+                self._mark_served()
             data = data.replace(b"</body>", live_script(self.preview).encode() + b"</body>", 1)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"

@@ -8,7 +8,6 @@ it never deletes a folder it did not create.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import datetime as dt
 import html
 import os
@@ -215,9 +214,11 @@ def refuse_output(config: Config, out: Path) -> str | None:
             return f"{out} is inside {name}/"
     if out.exists() and not out.is_dir():
         return f"{out} is a file"
-    for folder in (out, *side_folders(out)):
+    if not ours(out):
+        return f"{out} is not empty and was not made by healthsite; choose an empty or new folder"
+    for folder in side_folders(out):
         if not ours(folder):
-            return f"{folder} is not empty and was not made by healthsite; choose an empty or new folder"
+            return f"{folder}, where the build keeps a copy of the site while swapping, is not empty and was not made by healthsite; move it away"
     return None
 
 
@@ -289,15 +290,18 @@ def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], N
     shutil.rmtree(retired, ignore_errors=True)
 
 
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+try:
+    _RENAMEAT2 = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28+
+    _RENAMEAT2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+except (AttributeError, OSError, TypeError):
+    _RENAMEAT2 = None
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step (Linux renameat2), so the site is never missing, even for
     a moment: the preview serves the old page until the new one is in place. False where the
     system or file system cannot; the caller then renames twice."""
-    renameat2 = getattr(_LIBC, "renameat2", None)
-    if renameat2 is None:
+    if _RENAMEAT2 is None:
         return False
-    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+    return _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0

@@ -210,6 +210,11 @@ def test_linked_or_unreadable_content_folder_is_reported(site, tmp_path, monkeyp
     fails_with(site, "content/causes:0: error: is a link to a folder")
     (site / "content/causes").unlink()
     elsewhere.rename(site / "content/causes")
+    (site / "content").rename(tmp_path / "content")
+    (site / "content").symlink_to(tmp_path / "content")
+    fails_with(site, "content:0: error: is a link to a folder")
+    (site / "content").unlink()
+    (tmp_path / "content").rename(site / "content")
 
     real_scandir = os.scandir
 
@@ -267,7 +272,7 @@ def test_users_own_dot_folders_next_to_the_output_are_never_removed(site, tmp_pa
         (parent / name).mkdir(parents=True)
         (parent / name / "mine.txt").write_text("the user's own file")
     (site / "config.yaml").write_text(f"output_dir: {parent / 'site'}\n")
-    fails_with(site, "is not empty and was not made by healthsite", code=2)
+    fails_with(site, f"{parent / '.site.staging'}, where the build keeps a copy of the site while swapping, is not empty", code=2)
     assert (parent / ".site.old/mine.txt").is_file() and (parent / ".site.staging/mine.txt").is_file()
 
 

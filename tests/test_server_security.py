@@ -84,6 +84,7 @@ def test_long_path_segment_is_a_404(server):
     for path in ("/" + "a" * 300 + "/", "/conditions/" + "%41" * 400, "/" + "a/" * 3000):
         status, body = raw_get(server.port, path)
         assert status == 404 and b"Traceback" not in body, path
+        assert b"/livereload.js" in body  # the 404 page reloads by itself once the page exists
     assert "Traceback" not in "".join(server.lines)
 
 
@@ -174,3 +175,17 @@ def test_undecodable_file_name_is_reported_not_a_traceback(site, tmp_path, monke
         assert "Traceback" not in output
     finally:
         assert running.stop() == 0
+
+
+def test_host_rules(tmp_path):
+    import socket
+
+    from healthsite.server import Preview
+
+    local = Preview(tmp_path / "config.yaml", "127.0.0.1", 8000, tmp_path / "out")
+    assert local.allows_host("127.0.0.1:8000") and local.allows_host("localhost:8000") and local.allows_host("[::1]:8000")
+    for host in ("evil.example:8000", "127.0.0.1:8001", "127.0.0.1", None, "", f"{socket.gethostname()}:8000", "[::1:8000"):
+        assert not local.allows_host(host), host
+    network = Preview(tmp_path / "config.yaml", "0.0.0.0", 80, tmp_path / "out")
+    assert network.allows_host(socket.gethostname()) and network.allows_host("192.168.1.5") and network.allows_host("192.168.1.5:80")
+    assert not network.allows_host("evil.example")
