@@ -405,8 +405,8 @@ def live_script(preview: Preview) -> str:
 
 def error_page(preview: Preview) -> str:
     items = "\n".join(
-        f'<li class="{p.severity}"><code>{html.escape(p.path)}:{p.line}</code>: '
-        f"<strong>{p.severity}</strong>: {html.escape(p.message)}</li>"
+        f'<li class="{p.severity}"><code>{html.escape(printable(p.path))}:{p.line}</code>: '
+        f"<strong>{p.severity}</strong>: {html.escape(printable(p.message))}</li>"
         for p in preview.problems
     )
     errors = sum(1 for p in preview.problems if p.severity == "error")

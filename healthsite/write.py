@@ -126,7 +126,7 @@ def broken_links(outputs: list[Output], config: Config) -> list[Problem]:
         if not out.path.endswith(".html"):
             continue
         page_url = base + out.path.removesuffix("index.html")
-        for href in dict.fromkeys(LINK.findall(out.data.decode("utf-8"))):
+        for href in dict.fromkeys(LINK.findall(out.data.decode("utf-8", "replace"))):
             target = _internal_path(href, page_url, base)
             if target is None or target in files:
                 continue
@@ -151,7 +151,7 @@ def offsite_media(outputs: list[Output], config: Config) -> list[Problem]:
     for out in outputs:
         if not out.path.endswith(".html"):
             continue
-        for tag in MEDIA_TAG.findall(out.data.decode("utf-8")):
+        for tag in MEDIA_TAG.findall(out.data.decode("utf-8", "replace")):
             for attribute, value in MEDIA_URL.findall(tag):
                 urls = [part.split()[0] for part in value.split(",") if part.strip()] if attribute.lower() == "srcset" else [value]
                 for url in urls:

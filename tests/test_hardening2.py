@@ -61,6 +61,20 @@ def test_unreadable_file(site, monkeypatch):
     assert "content/conditions/leg-cramps.md:0: error: cannot be read: Permission denied" in map(str, build.problems)
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file; test_unreadable_file covers this as root")
+def test_unreadable_file_and_folder_as_a_user(site):
+    (site / "content/conditions/leg-cramps.md").chmod(0)
+    (site / "content/causes").chmod(0)
+    try:
+        config, problems = load_config(site / "config.yaml")
+        found = list(map(str, build_site(config, problems=problems, search=False).problems))
+        assert "content/conditions/leg-cramps.md:0: error: cannot be read: Permission denied" in found, found
+        assert "content/causes:0: error: cannot be read: Permission denied" in found, found
+    finally:
+        (site / "content/causes").chmod(0o755)
+        (site / "content/conditions/leg-cramps.md").chmod(0o644)
+
+
 def test_far_review_dates_and_intervals(site):
     article = site / "content/conditions/leg-cramps.md"
     article.write_text(article.read_text().replace("reviewed: 2026-01-10", "reviewed: 9997-01-10"))
@@ -110,6 +124,14 @@ def test_template_that_is_not_utf8(site):
     template.write_bytes(template.read_bytes() + b"\n<p>caf\xff</p>\n")
     lines = template.read_bytes().count(b"\n")
     fails_with(site, f"templates/page.html:{lines}: error: not valid UTF-8 text")
+
+
+def test_editor_swap_files_and_binary_static_html_are_not_templates_or_pages(site):
+    (site / "templates/.base.html.swp").write_bytes(b"b0VIM 9.0\xff\xfe\x00")
+    (site / "static/index.html").write_bytes(b"\x80 <a href=\"/nowhere/\">\xff</a>")  # a static file, published as it is
+    result = run_cli("build", "--no-search", cwd=site)
+    assert "internal error" not in result.stderr
+    assert "static/index.html:0: error: broken link `/nowhere/`" in result.stderr and result.returncode == 1
 
 
 def test_file_name_that_is_not_utf8_is_printed_safely(site):

@@ -170,6 +170,8 @@ def test_undecodable_file_name_is_reported_not_a_traceback(site, tmp_path, monke
         running.wait_for("Serving the preview")
         (site / "content/conditions").joinpath(os.fsdecode(b"caf\xe9\x1b.md")).write_text("---\ntitle: T\n---\n")
         running.wait_for("build failed")
+        status, page = raw_get(running.port, "/")
+        assert status == 500 and b"content/conditions/caf\\xe9\\x1b.md" in page  # the error page, escaped
         output = "".join(running.lines)
         assert "content/conditions/caf\\xe9\\x1b.md" in output and "\x1b" not in output
         assert "Traceback" not in output
