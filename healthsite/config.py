@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import schema
+from .files import read_bytes
 from .problems import Problem, error, warning
 
 
@@ -31,9 +32,12 @@ class Config:
     language: str = setting("en-GB", schema.text, "the `lang` of every page")
     output_dir: str = setting("public", schema.text, "where `build` writes the site")
     review_interval: int = setting(36, schema.months, "default time to the next review: `3 years`, `18 months`")
-    max_file_size: int = setting(2_000_000, schema.positive_int, "largest content file accepted, in bytes")
+    max_file_size: int = setting(2_000_000, lambda value: schema.positive_int(value, MAX_FILE_SIZE),
+                                 "largest content file accepted, in bytes (at most 5,000,000)")
     reading_grade: float = setting(9.0, schema.number, "reading grade above which `check` warns")
     emergency_number: str = setting("999", schema.text, "the emergency phone number readers are told to call")
+    allowed_media_hosts: tuple[str, ...] = setting((), schema.host_list,
+                                                   "other websites pages may show images, audio and video from")
 
     @property
     def base_path(self) -> str:
@@ -50,6 +54,19 @@ class Config:
     def output_path(self) -> Path:
         return (self.root / self.output_dir).resolve()
 
+    @property
+    def content_security_policy(self) -> str:
+        """What a page may load: its own scripts, styles, fonts and data, and images
+        and media from the site or from the hosts in allowed_media_hosts."""
+        media = " ".join(["'self'", *(f"https://{host}" for host in self.allowed_media_hosts)])
+        # Pagefind's search compiles its WebAssembly in the browser: 'wasm-unsafe-eval' allows
+        # that and no JavaScript eval. 'self' also covers the preview's reload socket.
+        return (f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src {media}; "
+                f"media-src {media}; object-src 'none'; base-uri 'self'; form-action 'self'")
+
+
+MAX_CONFIG_SIZE = 100_000
+MAX_FILE_SIZE = 5_000_000  # Markdown takes seconds per megabyte: a limit on the limit keeps a build bounded
 
 SETTINGS = {f.name: f for f in dataclasses.fields(Config) if not f.metadata.get("internal")}
 
@@ -61,7 +78,12 @@ def load_config(path: Path) -> tuple[Config, list[Problem]]:
     if not path.exists():
         return Config(root=root, path=rel), []
     try:
-        mapping = schema.load_mapping(path.read_text(encoding="utf-8"))
+        raw = read_bytes(path, MAX_CONFIG_SIZE)
+        if len(raw) > MAX_CONFIG_SIZE:
+            return Config(root=root, path=rel), [error(rel, 0, f"is over {MAX_CONFIG_SIZE:,} bytes: it cannot be the site's settings")]
+        mapping = schema.load_mapping(raw.decode("utf-8"))
+    except OSError as exc:  # a folder, a FIFO, a file we may not read
+        return Config(root=root, path=rel), [error(rel, 0, f"cannot be read: {exc.strerror or exc}")]
     except UnicodeDecodeError:
         return Config(root=root, path=rel), [error(rel, 1, "not valid UTF-8 text")]
     except schema.SchemaError as exc:

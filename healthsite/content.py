@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema
 from .config import Config
+from .files import list_files, not_a_plain_file, read_bytes
 from .kinds import BY_FOLDER, KINDS
 from .problems import Problem, error, warning
 from .slugs import make_slug
@@ -98,12 +99,13 @@ FIELDS = {
 def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
     documents, problems = [], []
     content = config.root / "content"
+    if content.is_symlink():
+        return [], [error("content", 0, "is a link to a folder: move the folder itself here")]
     if not content.is_dir():
         return [], [error("content", 0, "no content/ folder: create content/conditions/ and add an article")]
-    for path in sorted(content.rglob("*")):
+    paths, problems = list_files(content, config.root)
+    for path in paths:
         rel = path.relative_to(config.root).as_posix()
-        if path.is_dir() or path.name.startswith(".") or path.name.endswith("~"):
-            continue
         folder = path.relative_to(content).parts[0]
         if path.suffix != ".md":
             problems.append(warning(rel, 0, "ignored: content files end in .md (images go in static/)"))
@@ -121,18 +123,27 @@ def read_document(path: Path, rel: str, kind: str, config: Config) -> tuple[Docu
     slug = path.stem
     if not schema.SLUG_RE.match(slug):
         return None, [error(rel, 0, f"bad file name `{path.name}`: use lowercase letters, digits and hyphens, e.g. `{_suggest_slug(slug)}.md`")]
-    if path.is_symlink() and not _inside(path.resolve(), config.root.resolve()):
-        return None, [error(rel, 0, "is a link to a file outside the project; copy the file in instead")]
-    size = path.stat().st_size
-    if size > config.max_file_size:
+    problem = not_a_plain_file(path, config.root)
+    if problem:
+        return None, [error(rel, 0, problem)]
+    try:
+        raw = read_bytes(path, config.max_file_size)
+    except OSError as exc:
+        return None, [error(rel, 0, f"cannot be read: {exc.strerror or exc}")]
+    if len(raw) > config.max_file_size:
+        size = path.stat().st_size
         return None, [error(rel, 0, f"file is {size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size in config.yaml)")]
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [error(rel, line, "not valid UTF-8 text: save the file as UTF-8")]
-    return parse_front_matter(text, rel, kind, slug)
+    document, problems = parse_front_matter(text, rel, kind, slug)
+    if document:
+        shape = body_shape_problems(document.body, document.body_line, rel)
+        if shape:
+            return None, problems + shape
+    return document, problems
 
 
 def parse_front_matter(text: str, rel: str, kind: str, slug: str) -> tuple[Document | None, list[Problem]]:
@@ -189,8 +200,69 @@ def _second_front_matter(lines: list[str], start: int) -> int | None:
     return None
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+# Python-Markdown recurses once per level of nested lists and quotes (a RecursionError
+# near 490), and scans to the end of a paragraph for the `]` of every unclosed `[`
+# (30,000 of them take minutes). Real articles come nowhere near these limits.
+MAX_NESTING = 30
+MAX_BRACKET_WORK = 10_000_000  # unclosed or nested `[` x characters after them, summed over the file
+_CONTAINER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t]|$)")
+
+
+def body_shape_problems(body: str, first_line: int, rel: str) -> list[Problem]:
+    """Refuse text whose shape would make Markdown crash or take minutes."""
+    problems, work, worst = [], 0, (0, 0, 0)
+    for number, block in _blocks(body, first_line):
+        for offset, line in enumerate(block):
+            depth = _nesting(line)
+            if depth > MAX_NESTING:
+                return [error(rel, number + offset, f"lists or quotes nested {depth} levels deep; at most {MAX_NESTING}")]
+        text = "\n".join(block)
+        brackets = _bracket_load(text)
+        work += brackets * len(text)
+        worst = max(worst, (brackets, number, len(text)))
+    if work > MAX_BRACKET_WORK:
+        problems.append(error(rel, worst[1], f"{worst[0]:,} unclosed or nested `[` in one paragraph: close each `[` with `]`, "
+                                             "or write `\\[` for a bracket meant as text"))
+    return problems
+
+
+def _blocks(body: str, first_line: int):
+    """(line number, lines) of each run of lines between blank lines."""
+    block: list[str] = []
+    start = first_line
+    for number, line in enumerate(body.split("\n"), first_line):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line)
+        elif block:
+            yield start, block
+            block = []
+    if block:
+        yield start, block
+
+
+def _nesting(line: str) -> int:
+    """How many lists or quotes a line opens: indentation (4 columns a level) and markers."""
+    depth, position = 0, 0
+    while match := _CONTAINER.match(line, position):
+        depth, position = depth + 1, match.end()
+    indent = len(line) - len(line.lstrip(" \t"))
+    return depth + line[:indent].expandtabs(4).count("    ")
+
+
+def _bracket_load(text: str) -> int:
+    """How many `[` Markdown may scan past the paragraph's end for: those left open, or nested."""
+    if "[" not in text:
+        return 0
+    depth = deepest = 0
+    for char in text:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]" and depth:
+            depth -= 1
+    return max(depth, deepest - 1)
 
 
 def _suggest_slug(name: str) -> str:
@@ -200,11 +272,3 @@ def _suggest_slug(name: str) -> str:
 def is_published(document: Document, drafts: bool) -> bool:
     return drafts or not document.meta.draft
 
-
-def walk_files(folder: Path):
-    """Every file below folder, sorted, skipping hidden ones (for static/ and templates/)."""
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name

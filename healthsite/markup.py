@@ -18,8 +18,24 @@ from .graph import Entity
 ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) - {"center", "map", "area", "acronym", "strike", "tt"}) | {"section"}
 ALLOWED_ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
-    "*": {"id", "lang", "title", "class"},
+    "*": {"id", "lang", "title", "class"},  # id and class: only the values _attribute_filter lets through
 }
+# What an editor's text (raw HTML or `{: .x #y }`) may set. The page's own classes (callout,
+# care-card, entry, ...), its ids (main, section anchors) and data-* attributes are the
+# templates' alone: text that could set them could forge an urgent-care box or steal a link
+# target. Markdown's footnotes and code blocks make these, and they are harmless:
+ALLOWED_CLASSES = {"footnote", "footnote-ref", "footnote-backref"}
+ALLOWED_CLASS = re.compile(r"language-[a-z0-9+#-]{1,30}")  # ```python -> class="language-python"
+ALLOWED_ID = re.compile(r"fn(?:ref\d*)?:[\w-]{1,60}")  # footnote ids: a colon no template id has
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        kept = [name for name in value.split() if name in ALLOWED_CLASSES or ALLOWED_CLASS.fullmatch(name)]
+        return " ".join(kept) or None
+    if attribute == "id":
+        return value if ALLOWED_ID.fullmatch(value) else None
+    return value
 EXTERNAL_LINK = re.compile(r'<a href="(?:https?:)?//')
 
 
@@ -133,6 +149,6 @@ class Markup:
 
     def _convert(self, text: str) -> str:
         raw = self.md.reset().convert(text)
-        clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None,
-                          clean_content_tags={"script", "style"})
+        clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_attribute_filter,
+                          link_rel=None, clean_content_tags={"script", "style"})
         return EXTERNAL_LINK.sub(lambda m: '<a rel="noopener noreferrer"' + m[0][2:], clean)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from .article import Article, parse_article
 from .config import Config
-from .content import FOLDERS, read_content, read_document, walk_files
+from .content import FOLDERS, read_content, read_document
+from .files import list_files, read_bytes
 from .graph import Site, build_graph
 from .lint import lint, today
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, Renderer, asset_urls
-from .write import broken_links, index_search, refuse_output, site_files, url_clashes, write_site
+from .write import broken_links, index_search, offsite_media, recover, refuse_output, site_files, url_clashes, write_site
 
 
 @dataclass
@@ -48,7 +49,10 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     problems = list(problems)
     documents, found = read_content(config)
     problems += found
-    static_files = read_static(config)
+    static_files, found = read_static(config)
+    problems += found
+    templates_ok = not (found := check_templates(config))
+    problems += found
     lap("read")
     articles: list[Article] = []
     for document in documents:
@@ -64,10 +68,12 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     site, found = build_graph(published, hidden)
     problems += found + lint(site, config, day)
     lap("link")
+    if not templates_ok:  # Jinja would raise on a template it cannot decode
+        return Build([], sort_problems(problems), site, time.perf_counter() - start, timings=timings)
     rendered = Renderer(config, site, asset_urls(config, static_files), day, search, editor_pages).render_all()
     problems += rendered.problems
     outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
-    problems += url_clashes(outputs) + broken_links(outputs, config)
+    problems += url_clashes(outputs) + broken_links(outputs, config) + offsite_media(outputs, config)
     lap("render")
     return Build(outputs, sort_problems(problems), site, time.perf_counter() - start, timings=timings)
 
@@ -95,12 +101,41 @@ def read_articles(config: Config, paths: list[Path]) -> tuple[list[Article], lis
     return articles, sort_problems(problems), unknown
 
 
-def read_static(config: Config) -> list[Output]:
+def read_static(config: Config) -> tuple[list[Output], list[Problem]]:
+    """static/ as it is, minus what must not be published: a link out of the project
+    (static/passwd -> /etc/passwd), a FIFO, a file that cannot be read."""
     folder = config.root / "static"
+    if folder.is_symlink():
+        return [], [error("static", 0, "is a link to a folder: move the folder itself here")]
     if not folder.is_dir():
-        return []
-    files = [(path.relative_to(config.root).as_posix(), path) for path in walk_files(folder)]
-    return [Output(rel, path.read_bytes(), rel) for rel, path in files]
+        return [], []
+    paths, problems = list_files(folder, config.root)
+    outputs = []
+    for path in paths:
+        rel = path.relative_to(config.root).as_posix()
+        try:
+            outputs.append(Output(rel, read_bytes(path), rel))
+        except OSError as exc:
+            problems.append(error(rel, 0, f"cannot be read: {exc.strerror or exc}"))
+    return outputs, problems
+
+
+def check_templates(config: Config) -> list[Problem]:
+    """Every template must be a readable UTF-8 file inside the project."""
+    folder = config.root / "templates"
+    if not folder.is_dir():
+        return []  # the renderer reports it
+    paths, problems = list_files(folder, config.root)
+    for path in paths:
+        rel = path.relative_to(config.root).as_posix()
+        try:
+            raw = read_bytes(path)
+            raw.decode("utf-8")
+        except OSError as exc:
+            problems.append(error(rel, 0, f"cannot be read: {exc.strerror or exc}"))
+        except UnicodeDecodeError as exc:
+            problems.append(error(rel, raw[: exc.start].count(b"\n") + 1, "not valid UTF-8 text: save the file as UTF-8"))
+    return problems
 
 
 class OutputRefused(Exception):
@@ -117,6 +152,7 @@ def publish(config: Config, out: Path | None = None, drafts: bool = False, probl
     reason = refuse_output(config, out)
     if reason:
         raise OutputRefused(f"refusing to write the site there: {reason}")
+    recover(out)  # so that a failed build's "the published site was not changed" is true
     build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages)
     if build.ok:
         start = time.perf_counter()

@@ -18,10 +18,24 @@ class Problem:
     severity: str = ERROR
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        return f"{printable(self.path)}:{self.line}: {self.severity}: {printable(self.message)}"
 
     def as_dict(self) -> dict:
-        return {"path": self.path, "line": self.line, "severity": self.severity, "message": self.message}
+        return {"path": printable(self.path), "line": self.line, "severity": self.severity, "message": printable(self.message)}
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal and for any output encoding: control characters (an ESC
+    sequence in a YAML key could rewrite the screen) and the stand-ins Python uses for a
+    file name's undecodable bytes are shown as escapes."""
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape: the byte that was not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def error(path: str, line: int, message: str) -> Problem:

@@ -300,7 +300,7 @@ class Renderer:
         problems = []
         if not self.templates_dir.is_dir():
             return [error("templates", 0, "no templates/ folder")]
-        for name in sorted(self.env.list_templates()):
+        for name in sorted(self.env.list_templates(filter_func=_is_template)):
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
@@ -340,6 +340,11 @@ def template_environment(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["date"] = lambda day: f"{day.day} {day:%B %Y}" if day else ""
     return env
+
+
+def _is_template(name: str) -> bool:
+    """Not an editor's swap or backup file (`.base.html.swp`, `base.html~`), which may not even be text."""
+    return not name.endswith("~") and not any(part.startswith(".") for part in name.split("/"))
 
 
 def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:

@@ -7,7 +7,9 @@ livereload.js) but not on its `Server`, whose traps we avoid:
 - it rebuilds once per changed file (we debounce a burst into one rebuild);
 - it swallows exceptions from the build (ours become an error page);
 - it exposes an open /forcereload (we do not route it);
-- it polls the disk without pyinotify (we use watchdog's inotify observer).
+- it polls the disk without pyinotify (we use watchdog's inotify observer);
+- it accepts any Host and any websocket Origin (we answer only the address we serve,
+  so a web page elsewhere cannot read the drafts through DNS rebinding).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import logging
 import mimetypes
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -36,8 +39,9 @@ from watchdog.observers import Observer
 
 from .config import Config, load_config
 from .pipeline import Build, OutputRefused, publish
-from .problems import error, has_errors
+from .problems import error, has_errors, printable
 
+MAX_SERVED = 10_000  # pages remembered for ReloadSocket; beyond that the memory is started afresh
 DEBOUNCE_SECONDS = 0.03  # a burst of saves (or a git checkout) within this gap is one rebuild
 WATCHED_FOLDERS = ("content", "templates", "static")
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
@@ -52,6 +56,38 @@ class Preview:
         self.base_path = "/"
         self.generation = 0  # counts rebuilds
         self.served: dict[str, int] = {}  # page path -> the generation it was last served from
+        # Served to the network (--host 0.0.0.0), others reach us by this machine's name too.
+        hostname = socket.gethostname().lower()
+        self.machine_names = () if _is_loopback(host) else (hostname, hostname + ".local")
+
+    def mark_served(self, url_path: str) -> None:
+        """Remember which build a page came from (see ReloadSocket)."""
+        if len(self.served) >= MAX_SERVED:  # every distinct URL would be kept otherwise
+            self.served.clear()
+        self.served[page_key(url_path)] = self.generation
+
+    def served_before_last_rebuild(self, url_path: str) -> bool:
+        return self.served.get(page_key(url_path), self.generation) < self.generation
+
+    def allows_host(self, host: str | None) -> bool:
+        """Is `host` (a Host header, or an Origin's host and port) the address we serve?
+
+        A name other than ours or localhost is refused: that is what DNS rebinding sends.
+        Any IP address is allowed; no one can rebind an address."""
+        try:
+            parts = urlsplit("//" + (host or ""))
+            name, port = (parts.hostname or "").lower(), parts.port or 80
+        except ValueError:
+            return False
+        if port != self.port or not name:
+            return False
+        if name in ("localhost", self.host.lower().strip("[]")) or name in self.machine_names:
+            return True
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            return False
 
     def config(self) -> tuple[Config, list]:
         config, problems = load_config(self.config_path)
@@ -70,6 +106,9 @@ class Preview:
 
 
 def serve(config: Config, host: str, port: int, out: Path | None = None) -> int:
+    if not 1 <= port <= 65535:  # the OS would take 70000 as 4464 without a word
+        print(f"healthsite: error: --port {port} is not a port number: use 1 to 65535", file=sys.stderr)
+        return 2
     if not _is_loopback(host):
         print(f"warning: serving on {host}: anyone who can reach this machine can see the preview, drafts included", file=sys.stderr)
     temporary = out is None
@@ -92,11 +131,15 @@ def serve(config: Config, host: str, port: int, out: Path | None = None) -> int:
     except socket.gaierror as exc:
         print(f"healthsite: error: cannot listen on host {host!r}: {exc}", file=sys.stderr)
         return 2
-    watcher = Watcher(preview, ioloop.IOLoop.current())
+    loop = ioloop.IOLoop.current()
+    watcher = Watcher(preview, loop)
     watcher.start(config.root)
+    for number in (signal.SIGTERM, signal.SIGHUP):  # stop as Ctrl-C does, so the drafts' folder is removed
+        signal.signal(number, lambda *_: loop.add_callback_from_signal(loop.stop))
     print(f"Serving the preview at http://{host}:{port}{preview.base_path} (Ctrl-C to stop)", flush=True)
     try:
-        ioloop.IOLoop.current().start()
+        loop.start()
+        print("\nstopped")
     except KeyboardInterrupt:
         print("\nstopped")
     finally:
@@ -118,14 +161,30 @@ class Watcher(FileSystemEventHandler):
         self.executor = ThreadPoolExecutor(max_workers=1)
         self.observer = Observer()
         self.root = Path(".")
+        self.watches: dict[str, object] = {}  # watched folder -> its watchdog watch
 
     def start(self, root: Path) -> None:
         self.root = root.resolve()
         for name in WATCHED_FOLDERS:
-            if (root / name).is_dir():
-                self.observer.schedule(self, str(root / name), recursive=True)
+            self._watch(name)
         self.observer.schedule(self, str(root), recursive=False)  # config.yaml, and folders made later
         self.observer.start()
+
+    def _watch(self, name: str) -> None:
+        """(Re)watch a folder. A watch dies with the folder it watched, and watchdog hands back
+        the dead watch when asked for the same path again: drop it first, then watch anew."""
+        old = self.watches.pop(name, None)
+        if old is not None:
+            try:
+                self.observer.unschedule(old)
+            except (KeyError, OSError):
+                pass
+        folder = self.root / name
+        if folder.is_dir():
+            try:
+                self.watches[name] = self.observer.schedule(self, str(folder), recursive=True)
+            except OSError as exc:  # removed again in the meantime: its next creation is seen at the root
+                print(f"cannot watch {name}/: {exc}", flush=True)
 
     def stop(self) -> None:
         self.observer.stop()
@@ -157,8 +216,8 @@ class Watcher(FileSystemEventHandler):
 
     # IO loop
     def _note(self, rel: str) -> None:
-        if rel in WATCHED_FOLDERS and (self.root / rel).is_dir():
-            self.observer.schedule(self, str(self.root / rel), recursive=True)  # a watched folder was created
+        if rel in WATCHED_FOLDERS:  # a watched folder was created, deleted, or moved
+            self._watch(rel)
         self.changed.add(rel)
         if self.timer:
             self.loop.remove_timeout(self.timer)
@@ -185,7 +244,7 @@ class Watcher(FileSystemEventHandler):
     def _done(self, future, changed: list[str], started: float) -> None:
         self.running = False
         build = future.result()
-        what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        what = printable(", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else ""))
         _report(build, f"{what} changed", time.perf_counter() - started)
         reload_browsers()
         if self.changed and not self.timer:
@@ -196,18 +255,42 @@ RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 
 
 class ReloadSocket(LiveReloadHandler):
-    """livereload's WebSocket, plus one fix: a page served before the latest rebuild whose
-    socket connects after it (a save while the page was loading) is reloaded at once."""
+    """livereload's WebSocket, with three changes: only pages of this preview may connect
+    (Origin checked); a message that is not the protocol's is ignored, not a traceback;
+    and a page served before the latest rebuild whose socket connects after it (a save
+    while the page was loading) is reloaded at once."""
 
     def initialize(self, preview: Preview):
         self.preview = preview
 
+    def prepare(self):
+        if not self.preview.allows_host(self.request.host):
+            raise web.HTTPError(403)
+
+    def check_origin(self, origin: str) -> bool:
+        try:
+            parts = urlsplit(origin)
+        except ValueError:
+            return False
+        return parts.scheme == "http" and self.preview.allows_host(parts.netloc)
+
     def on_message(self, message):
-        super().on_message(message)
-        url = json.loads(message).get("url") if '"info"' in message else None
-        if url:
-            served = self.preview.served.get(urlsplit(url).path, self.preview.generation)
-            if served < self.preview.generation:
+        try:
+            data = json.loads(message)
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        if data.get("command") == "hello":
+            self.send_message({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"],
+                               "serverName": "healthsite"})
+        elif data.get("command") == "info" and isinstance(data.get("url"), str):
+            LiveReloadHandler.waiters.add(self)
+            try:
+                path = urlsplit(data["url"]).path
+            except ValueError:
+                return
+            if self.preview.served_before_last_rebuild(path):
                 self.send_message(RELOAD)
 
 
@@ -243,7 +326,20 @@ class PageHandler(web.RequestHandler):
     def initialize(self, preview: Preview):
         self.preview = preview
 
+    def prepare(self):
+        if not self.preview.allows_host(self.request.host):
+            raise web.HTTPError(403)  # another name for our address: a DNS rebinding attack
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish(f"{status_code} {self._reason}")  # never a traceback
+
     def get(self, _path: str = "") -> None:
+        try:
+            self._get()
+        except OSError:  # a name too long for the file system, and the like: no such page
+            self._not_found()
+
+    def _get(self) -> None:
         raw = urlsplit(self.request.uri).path
         path = unquote(raw)
         base = self.preview.base_path
@@ -269,17 +365,21 @@ class PageHandler(web.RequestHandler):
         self._send(target, 200, immutable="v=" in (self.request.query or ""))
 
     def _not_found(self) -> None:
-        page = self.preview.out / "404.html"
-        if page.is_file():
-            return self._send(page, 404)
-        self.set_status(404)
-        self.finish("Not found")
+        try:
+            return self._send(self.preview.out / "404.html", 404)
+        except OSError:  # no 404 page in this build (or not yet)
+            self.set_status(404)
+            self.finish("Not found")
 
     def _send(self, path: Path, status: int, immutable: bool = False) -> None:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # its folder was swapped out under us: the same path now holds the new build
+            data = path.read_bytes()
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if kind == "text/html":
-            self._mark_served()
+            if status == 200:
+                self._mark_served()
             data = data.replace(b"</body>", live_script(self.preview).encode() + b"</body>", 1)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"
@@ -289,8 +389,7 @@ class PageHandler(web.RequestHandler):
         self.finish(data)
 
     def _mark_served(self) -> None:
-        """Remember which build this page came from (see ReloadSocket)."""
-        self.preview.served[urlsplit(self.request.uri).path] = self.preview.generation
+        self.preview.mark_served(urlsplit(self.request.uri).path)
 
     def _error_page(self) -> None:
         self._mark_served()
@@ -306,8 +405,8 @@ def live_script(preview: Preview) -> str:
 
 def error_page(preview: Preview) -> str:
     items = "\n".join(
-        f'<li class="{p.severity}"><code>{html.escape(p.path)}:{p.line}</code>: '
-        f"<strong>{p.severity}</strong>: {html.escape(p.message)}</li>"
+        f'<li class="{p.severity}"><code>{html.escape(printable(p.path))}:{p.line}</code>: '
+        f"<strong>{p.severity}</strong>: {html.escape(printable(p.message))}</li>"
         for p in preview.problems
     )
     errors = sum(1 for p in preview.problems if p.severity == "error")
@@ -334,6 +433,13 @@ li.warning strong {{ color: #6b4c00; }} li.error strong {{ color: #a4000f; }}
 
 
 class LiveReloadJS(web.RequestHandler):
+    def initialize(self, preview: Preview):
+        self.preview = preview
+
+    def prepare(self):
+        if not self.preview.allows_host(self.request.host):
+            raise web.HTTPError(403)
+
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
         self.finish(LIVERELOAD_JS.read_bytes())
@@ -342,9 +448,17 @@ class LiveReloadJS(web.RequestHandler):
 def make_app(preview: Preview) -> web.Application:
     return web.Application([
         (r"/livereload", ReloadSocket, {"preview": preview}),
-        (r"/livereload\.js", LiveReloadJS),
+        (r"/livereload\.js", LiveReloadJS, {"preview": preview}),
         (r"/(.*)", PageHandler, {"preview": preview}),
     ])
+
+
+def page_key(url_path: str) -> str:
+    """One key per page however its URL is written: `//a//b/index.html` is `/a/b/`."""
+    parts = [part for part in unquote(url_path).split("/") if part]
+    if parts and parts[-1] == "index.html":
+        parts[-1] = ""
+    return "/" + "/".join(parts) + ("/" if parts and url_path.endswith("/") else "")
 
 
 def _is_loopback(host: str) -> bool:

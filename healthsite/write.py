@@ -7,8 +7,10 @@ it never deletes a folder it did not create.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import html
+import os
 import posixpath
 import re
 import shutil
@@ -37,7 +39,23 @@ def site_files(config: Config, pages: list[PageInfo]) -> list[Output]:
         Output("sitemap.xml", sitemap(config, pages), "config.yaml"),
         Output("feed.xml", feed(config, pages), "config.yaml"),
         Output("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {absolute(config, 'sitemap.xml')}\n".encode(), "config.yaml"),
+        Output("_headers", headers(config), "config.yaml"),
     ]
+
+
+def headers(config: Config) -> bytes:
+    """Security headers for hosts that read a `_headers` file (Netlify, Cloudflare Pages):
+    the pages' own Content-Security-Policy, plus what only a header can say."""
+    return "\n".join([
+        "/*",
+        f"  Content-Security-Policy: {config.content_security_policy}; frame-ancestors 'none'",
+        "  X-Content-Type-Options: nosniff",
+        "  X-Frame-Options: DENY",
+        "  Referrer-Policy: no-referrer",  # which condition a reader looked up is nobody else's business
+        "  Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        "  Cross-Origin-Opener-Policy: same-origin",
+        "",
+    ]).encode()
 
 
 def sitemap(config: Config, pages: list[PageInfo]) -> bytes:
@@ -108,7 +126,7 @@ def broken_links(outputs: list[Output], config: Config) -> list[Problem]:
         if not out.path.endswith(".html"):
             continue
         page_url = base + out.path.removesuffix("index.html")
-        for href in dict.fromkeys(LINK.findall(out.data.decode("utf-8"))):
+        for href in dict.fromkeys(LINK.findall(out.data.decode("utf-8", "replace"))):
             target = _internal_path(href, page_url, base)
             if target is None or target in files:
                 continue
@@ -119,6 +137,43 @@ def broken_links(outputs: list[Output], config: Config) -> list[Problem]:
             else:
                 problems.append(error(where, line, f"broken link `{href}`: no page at that address"))
     return problems
+
+
+MEDIA_TAG = re.compile(r"<(?:img|audio|video|source|track)\b[^>]*>", re.I)
+MEDIA_URL = re.compile(r'\s(src|poster|srcset)="([^"]*)"', re.I)
+
+
+def offsite_media(outputs: list[Output], config: Config) -> list[Problem]:
+    """Images and media from other websites: each would tell that website who reads which
+    page, so they are errors unless config.yaml's allowed_media_hosts names the host."""
+    allowed = {*config.allowed_media_hosts, urlsplit(config.base_url).hostname}
+    problems = []
+    for out in outputs:
+        if not out.path.endswith(".html"):
+            continue
+        for tag in MEDIA_TAG.findall(out.data.decode("utf-8", "replace")):
+            for attribute, value in MEDIA_URL.findall(tag):
+                urls = [part.split()[0] for part in value.split(",") if part.strip()] if attribute.lower() == "srcset" else [value]
+                for url in urls:
+                    host = _host(url)
+                    if host is not None and host not in allowed:
+                        where = out.source or "templates"
+                        problems.append(error(where, _line_of(config.root / where, url),
+                                              f"image or media from another website `{url}`: copy it into static/, "
+                                              f"or add `{host}` to allowed_media_hosts in config.yaml"))
+    return problems
+
+
+def _host(url: str) -> str | None:
+    """The host a URL loads from, or None for a URL of this site."""
+    try:
+        parts = urlsplit(html.unescape(url).strip())
+        host = parts.hostname
+    except ValueError:
+        return "(unreadable address)"
+    if parts.scheme or parts.netloc:
+        return host or "(no host)"
+    return None
 
 
 def _internal_path(href: str, page_url: str, base: str) -> str | None:
@@ -159,9 +214,34 @@ def refuse_output(config: Config, out: Path) -> str | None:
             return f"{out} is inside {name}/"
     if out.exists() and not out.is_dir():
         return f"{out} is a file"
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+    if not ours(out):
         return f"{out} is not empty and was not made by healthsite; choose an empty or new folder"
+    for folder in side_folders(out):
+        if not ours(folder):
+            return f"{folder}, where the build keeps a copy of the site while swapping, is not empty and was not made by healthsite; move it away"
     return None
+
+
+def side_folders(out: Path) -> tuple[Path, Path]:
+    """The staging folder the next site is written into, and where the last one is kept during the swap."""
+    return out.parent / f".{out.name}.staging", out.parent / f".{out.name}.old"
+
+
+def ours(folder: Path) -> bool:
+    """May healthsite replace or remove this folder? Only if it made it (or it is missing or empty)."""
+    if folder.is_symlink():
+        return False
+    if not folder.exists():
+        return True
+    return folder.is_dir() and ((folder / MARKER).is_file() or not any(folder.iterdir()))
+
+
+def recover(out: Path) -> None:
+    """Put back the published site if a build died between the two renames of its swap."""
+    out = out.resolve()
+    _, retired = side_folders(out)
+    if not out.exists() and not out.is_symlink() and retired.is_dir() and (retired / MARKER).is_file():
+        retired.rename(out)
 
 
 def index_search(folder: Path) -> None:
@@ -178,9 +258,11 @@ def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], N
     If anything fails the staging folder is removed and `out` is as it was.
     """
     out = out.resolve()
-    staging = out.parent / f".{out.name}.staging"
-    retired = out.parent / f".{out.name}.old"
+    recover(out)
+    staging, retired = side_folders(out)
     for leftover in (staging, retired):  # from a build that was killed
+        if not ours(leftover):
+            raise OSError(f"{leftover} was not made by healthsite: move it away")
         if leftover.exists():
             shutil.rmtree(leftover)
     try:
@@ -194,8 +276,11 @@ def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], N
             target.write_bytes(item.data)
         if before_swap:
             before_swap(staging)
+        if out.exists() and _exchange(staging, out):
+            shutil.rmtree(staging, ignore_errors=True)  # now the previous site
+            return
         if out.exists():
-            out.rename(retired)
+            out.rename(retired)  # a kill before the next line is undone by recover()
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -203,3 +288,20 @@ def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], N
             retired.rename(out)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+try:
+    _RENAMEAT2 = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28+
+    _RENAMEAT2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+except (AttributeError, OSError, TypeError):
+    _RENAMEAT2 = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2), so the site is never missing, even for
+    a moment: the preview serves the old page until the new one is in place. False where the
+    system or file system cannot; the caller then renames twice."""
+    if _RENAMEAT2 is None:
+        return False
+    return _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0

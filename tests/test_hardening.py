@@ -3,6 +3,7 @@ partial output, and never a file written outside the output folder."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -121,7 +122,8 @@ line = st.one_of(
 body = st.lists(line, max_size=25).map("\n".join)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("HEALTHSITE_FUZZ_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(meta=front_matter, text=body, draft_free=st.booleans())
 def test_random_articles_build_or_report_problems_never_crash(meta, text, draft_free):
     with tempfile.TemporaryDirectory() as tmp:
