@@ -36,6 +36,7 @@ class Config:
                                  "largest content file accepted, in bytes (at most 5,000,000)")
     reading_grade: float = setting(9.0, schema.number, "reading grade above which `check` warns")
     emergency_number: str = setting("999", schema.text, "the emergency phone number readers are told to call")
+    emergency_department: str = setting("A&E", schema.text, "where readers are told to go in an emergency")
     allowed_media_hosts: tuple[str, ...] = setting((), schema.host_list,
                                                    "other websites pages may show images, audio and video from")
 

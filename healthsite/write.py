@@ -85,16 +85,20 @@ def feed(config: Config, pages: list[PageInfo]) -> bytes:
         ET.SubElement(entry, "link", href=absolute(config, page.path))
         ET.SubElement(entry, "updated").text = _timestamp(page.lastmod)
         ET.SubElement(entry, "summary").text = page.summary
-    return _xml(root)
+    return _xml(root, stylesheet=config.base_path + "static/feed.xsl")
 
 
 def _timestamp(day: dt.date | None) -> str:
     return f"{(day or dt.date(2000, 1, 1)).isoformat()}T00:00:00Z"
 
 
-def _xml(root: ET.Element) -> bytes:
+def _xml(root: ET.Element, stylesheet: str = "") -> bytes:
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    text = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    if stylesheet:  # shown as a page, not raw XML, when opened in a browser
+        declaration, rest = text.split(b"\n", 1)
+        text = declaration + f'\n<?xml-stylesheet type="text/xsl" href="{stylesheet}"?>\n'.encode() + rest
+    return text
 
 
 def url_clashes(outputs: list[Output]) -> list[Problem]:

@@ -198,3 +198,18 @@ def test_dark_mode_header_stands_out_from_the_page(base_url, browser):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert _contrast(rule, background) >= 3  # WCAG 1.4.11: a boundary readers can see
     context.close()
+
+
+def test_the_feed_opened_in_a_browser_explains_itself(base_url, browser):
+    page = browser.new_page()
+    page.goto(base_url + "/feed.xml")
+    assert "This is a feed" in page.locator("main").inner_text()
+    assert page.locator("main a[href$='/conditions/leg-cramps/']").count() == 1
+    page.close()
+
+
+def test_emergency_department_comes_from_config(tmp_path):
+    public = built_site(tmp_path / "site", {"content/conditions/tired-eyes.md": (FIXTURES / "styles/guide.md").read_text(),
+                                            "config.yaml": "title: T\nemergency_number: '911'\nemergency_department: the emergency room\n"},
+                        args=("--no-search",))
+    assert "Call 911 or go to the emergency room" in (public / "conditions/tired-eyes/index.html").read_text()
