@@ -184,8 +184,11 @@ def _check_fields(mapping: schema.Mapping, rel: str, kind: str) -> tuple[Meta | 
             values[key] = fields[key](value)
         except ValueError as exc:
             problems.append(error(rel, line, f"`{key}` {exc}"))
+    draft = values.get("draft") is True
     for key in KINDS[kind].required:
-        if key not in mapping.values:
+        if key not in mapping.values and draft:  # a draft may wait: `check` says what it still needs
+            problems.append(warning(rel, 1, f"draft: add `{key}` before it can be published"))
+        elif key not in mapping.values:
             problems.append(error(rel, 1, f"missing required front matter key `{key}`"))
     if any(p.severity == "error" for p in problems):
         return None, problems

@@ -44,7 +44,8 @@ def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed
     if symptoms:
         about["signOrSymptom"] = [{"@type": "MedicalSignOrSymptom", "name": name} for name in symptoms]
     page = _page(entity, absolute, language, about, article.document.meta.summary)
-    page["lastReviewed"] = reviewed.isoformat()
+    if reviewed:  # a draft in the preview may have none yet
+        page["lastReviewed"] = reviewed.isoformat()
     if reviewer:
         page["reviewedBy"] = {"@type": "Person", "name": reviewer}
     return page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 
@@ -37,16 +36,20 @@ CONDITION_BODY = """\
 """
 
 
-def front_matter(kind: str, title: str, today: dt.date) -> str:
-    lines = ["---", f"title: {json.dumps(title)}"]
+def front_matter(kind: str, title: str) -> str:
+    """A draft: the preview shows it, `build` leaves it out until `draft: true` goes.
+    No review date is invented: a clinician's review adds it."""
+    lines = ["---", f"title: {json.dumps(title)}", "draft: true"]
     if kind == "condition":
-        lines += ["summary: \"\"  # one sentence, under 160 characters", f"reviewed: {today.isoformat()}", "sources: []"]
+        lines += ["# summary: one sentence, under 160 characters (needed before publishing)",
+                  "# reviewed: YYYY-MM-DD, the day a clinician reviewed it (needed before publishing)",
+                  "sources: []"]
     elif kind in ("cause", "treatment"):
-        lines += [f"reviewed: {today.isoformat()}"]
+        lines += ["# reviewed: YYYY-MM-DD, the day a clinician reviewed it"]
     return "\n".join(lines + ["---", ""])
 
 
-def new_file(config: Config, kind: str, title: str, today: dt.date | None = None) -> int:
+def new_file(config: Config, kind: str, title: str) -> int:
     slug = make_slug(title)
     if not slug:
         print(f"healthsite: error: the title {title!r} has no letters or digits to make a file name from", file=sys.stderr)
@@ -59,6 +62,6 @@ def new_file(config: Config, kind: str, title: str, today: dt.date | None = None
         return 1
     body = CONDITION_BODY if kind == "condition" else "<!-- Write the text here. -->\n"
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(front_matter(kind, title, today or dt.date.today()) + body, encoding="utf-8")
-    print(f"created {rel}")
+    path.write_text(front_matter(kind, title) + body, encoding="utf-8")
+    print(f"created {rel} (a draft: `check` lists what it needs before it can be published)")
     return 0

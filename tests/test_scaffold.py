@@ -1,7 +1,5 @@
 """`new`: a file with front matter and the usual sections, never overwriting."""
 
-import datetime as dt
-
 from conftest import make_project, run_cli
 
 from healthsite.article import CAUSES, PREVENTION, GET_HELP, SYMPTOMS, TREATMENTS, parse_article
@@ -14,9 +12,11 @@ def test_new_condition_has_front_matter_and_usual_sections(tmp_path):
     assert result.returncode == 0, result.stderr
     path = site / "content/conditions/leg-cramps-at-night.md"
     text = path.read_text()
-    assert f"reviewed: {dt.date.today().isoformat()}" in text
-    document, problems = parse_front_matter(text.replace('summary: ""', "summary: Filled in."), "x", "condition", "leg-cramps-at-night")
-    assert document.meta.title == "Leg cramps: at night"
+    assert "\nreviewed:" not in text  # no review date is invented: a clinician's review adds it
+    document, problems = parse_front_matter(text, "x", "condition", "leg-cramps-at-night")
+    assert document.meta.title == "Leg cramps: at night" and document.meta.draft
+    assert [p.message for p in problems] == ["draft: add `summary` before it can be published",
+                                             "draft: add `reviewed` before it can be published"]
     article, _ = parse_article(document)
     assert [s.kind for s in article.sections] == [SYMPTOMS, CAUSES, TREATMENTS, PREVENTION, GET_HELP]
 
@@ -36,7 +36,13 @@ def test_new_cause_treatment_and_page(tmp_path):
         assert (site / f"content/{folder}/something-new.md").is_file()
     assert run_cli("build", cwd=site).returncode == 0
     assert run_cli("new", "condition", "Something New", cwd=site).returncode == 0
+    assert run_cli("build", "--drafts", "--no-search", cwd=site).returncode == 0  # a new draft builds in the preview
+    check = run_cli("check", cwd=site)
+    assert "content/conditions/something-new.md:1: warning: draft: add `summary` before it can be published" in check.stdout
+    path = site / "content/conditions/something-new.md"
+    path.write_text(path.read_text().replace("draft: true\n", ""))
     result = run_cli("build", cwd=site)
-    assert result.returncode == 1  # the summary must be written before it can be published
-    assert "content/conditions/something-new.md:3: error: `summary` must not be empty" in result.stderr
+    assert result.returncode == 1  # published without a summary and a review: errors
+    assert "content/conditions/something-new.md:1: error: missing required front matter key `summary`" in result.stderr
+    assert "content/conditions/something-new.md:1: error: missing required front matter key `reviewed`" in result.stderr
     assert run_cli("new", "page", "!!!", cwd=site).returncode == 2
