@@ -37,7 +37,7 @@ def measure(root: Path, article: Path, page_path: str, rounds: int) -> list[floa
     try:
         with sync_playwright() as playwright:
             browser = launch(playwright)
-            page = browser.new_page()
+            page = browser.new_page(bypass_csp=True)  # Playwright polls with eval, which the CSP rightly forbids
             for _ in range(600):
                 try:
                     page.goto(f"http://127.0.0.1:{port}{page_path}")
