@@ -92,6 +92,8 @@ LEAD_IN_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in LEAD_IN_C
 # --- the markdown grammar ------------------------------------------------------------------
 
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t]*$")
+FOOTNOTE_DEFINITION = re.compile(r"^\[\^(?P<label>[\w-]{1,40})\]:[ \t]*(?P<text>.*)$")
+FOOTNOTE_REFERENCE = re.compile(r"\[\^(?P<label>[\w-]{1,40})\](?!:)")
 ABBREVIATION = re.compile(r"^\*\[(?P<abbr>[^\]\n]+)\]:[ \t]*(?P<title>.*)$")
 ATTR_LIST = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
 LIST_STYLE = re.compile(r"^\s*\{:?\s*\.list--(tick|check|cross)\s*\}\s*$")
@@ -248,11 +250,28 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Footnote:
+    """`[^label]: text`, wherever in the article it is written; its references, in any
+    section, read `[^label]` (the first) and `[^label@2]`, `[^label@3]` (the later ones)."""
+
+    label: str
+    number: int
+    text: Text
+    references: int = 1  # how many times the article refers to it
+
+    @property
+    def reference_ids(self) -> list[str]:
+        """The ids of its references, for the links back to each of them."""
+        return [f"fnref{'' if k == 1 else k}:{self.label}" for k in range(1, self.references + 1)]
+
+
+@dataclass(frozen=True)
 class Article:
     document: Document
     overview: Section  # the text before the first heading
     sections: tuple[Section, ...]
     abbreviations: tuple[tuple[str, str], ...] = ()  # `*[A&E]: Accident and Emergency`, site-wide
+    footnotes: tuple["Footnote", ...] = ()  # numbered in the order they are first referred to
 
     @property
     def all_sections(self) -> tuple[Section, ...]:
@@ -319,6 +338,7 @@ def parse_article(document: Document) -> tuple[Article, list[Problem]]:
     if document.kind != "condition":
         overview = Section("", OVERVIEW, "", document.body_line, tuple(t for t in [_text(lines)] if t), 1)
         return Article(document, overview, (), abbreviations), problems
+    lines, footnotes = _footnotes(lines, document.path, problems)
     head, chunks = _split_sections(lines)
     overview = _section(document, "", OVERVIEW, "", "", 1, document.body_line, head, problems)
     sections, anchors = [], set()
@@ -330,7 +350,47 @@ def parse_article(document: Document) -> tuple[Article, list[Problem]]:
                                     ) if continued else classify_heading(title, forced)
         anchor = _unique(anchor or make_slug(title) or "section", anchors)
         sections.append(_section(document, title, kind, level_name, reason, level, line, body, problems, anchor))
-    return Article(document, overview, tuple(sections), abbreviations), problems
+    return Article(document, overview, tuple(sections), abbreviations, footnotes), problems
+
+
+def _footnotes(lines: Lines, path: str, problems: list[Problem]) -> tuple[Lines, tuple[Footnote, ...]]:
+    """Take out footnote definitions (with their indented lines), number the notes by first
+    reference across the whole article, and mark each later reference (`[^a@2]`) so that
+    every reference gets an id of its own to link back to."""
+    kept: Lines = []
+    definitions: dict[str, tuple[int, Lines]] = {}
+    current = None
+    for number, line, fenced in _with_fences(lines):
+        match = None if fenced else FOOTNOTE_DEFINITION.match(line)
+        if match:
+            current = definitions.setdefault(match["label"], (number, []))[1]
+            current.append((number, match["text"]))
+        elif current is not None and (line[:1] in (" ", "\t") or not line.strip()):
+            current.append((number, _dedent(line, 4)))
+        else:
+            current = None
+            kept.append((number, line))
+    seen: dict[str, int] = {}
+    marked: Lines = []
+    for number, line, fenced in _with_fences(kept):
+        if not fenced:
+            line = FOOTNOTE_REFERENCE.sub(lambda m: _mark_reference(m, seen, definitions, path, number, problems), line)
+        marked.append((number, line))
+    for label, (number, _) in definitions.items():
+        if label not in seen:
+            problems.append(warning(path, number, f"footnote [^{label}] is never referred to: refer to it with [^{label}] or remove it"))
+    notes = tuple(Footnote(label, i, _text(definitions[label][1]) or Text("", definitions[label][0]), seen[label])
+                  for i, label in enumerate(seen, 1))  # `seen` is in the order of first reference
+    return marked, notes
+
+
+def _mark_reference(match, seen: dict[str, int], definitions, path: str, number: int, problems: list[Problem]) -> str:
+    label = match["label"]
+    if label not in definitions:
+        problems.append(error(path, number, f"footnote [^{label}] has no definition: add a `[^{label}]: ...` line"))
+        return match[0]
+    seen[label] = seen.get(label, 0) + 1
+    return match[0] if seen[label] == 1 else f"[^{label}@{seen[label]}]"
 
 
 def _abbreviations(lines: Lines) -> tuple[Lines, tuple[tuple[str, str], ...]]:

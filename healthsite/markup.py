@@ -54,6 +54,25 @@ class _WikiLinks(InlineProcessor):
         return element, match.start(0), match.end(0)
 
 
+class _FootnoteRefs(InlineProcessor):
+    """`[^label]` and `[^label@2]` (the parse stage marks later references) as links to the
+    article's numbered notes; the numbers are the page's, set in `Markup.footnotes`."""
+
+    def __init__(self, markup: "Markup"):
+        super().__init__(r"\[\^([\w-]{1,40})(?:@(\d+))?\]")
+        self.markup = markup
+
+    def handleMatch(self, match, data):  # noqa: N802 (Markdown's API)
+        number = self.markup.footnotes.get(match[1])
+        if number is None:
+            return None, None, None  # not one of this article's notes: Markdown's own footnotes may have it
+        sup = etree.Element("sup")
+        link = etree.SubElement(sup, "a", {"href": f"#fn:{match[1]}", "class": "footnote-ref",
+                                          "id": f"fnref{match[2] or ''}:{match[1]}"})
+        link.text = str(number)
+        return sup, match.start(0), match.end(0)
+
+
 class _ListsAfterText(Preprocessor):
     """A list right after a line of text, with no blank line between ("Risk factors
     include" then "- older age"), is a list in GitHub-flavoured markdown and in what
@@ -131,11 +150,14 @@ class Markup:
         self.md.preprocessors.register(_TwoSpaceNesting(self.md), "two_space_nesting", 5)
         # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
         self.md.inlinePatterns.register(_WikiLinks(links, url_for), "wikilink", 175)
+        self.footnotes: dict[str, int] = {}  # the current article's note numbers
+        self.md.inlinePatterns.register(_FootnoteRefs(self), "article_footnote", 176)
 
     def html(self, text: str) -> str:
         if not text.strip():
             return ""
-        key = (text, *(self._target(match[1]) for match in WIKI_LINK.finditer(text)))
+        key = (text, *(self._target(match[1]) for match in WIKI_LINK.finditer(text)),
+               *(self.footnotes.get(label) for label in re.findall(r"\[\^([\w-]{1,40})", text)))
         cached = _CACHE.get(key)
         if cached is None:
             if len(_CACHE) >= _CACHE_LIMIT:

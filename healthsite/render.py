@@ -173,11 +173,17 @@ class Renderer:
     def _condition(self, condition: Entity):
         article, meta = condition.article, condition.article.document.meta
         next_review = meta.review_due(self.config.review_interval)
+        self.markup.footnotes = {note.label: note.number for note in article.footnotes}  # this page's numbers
         sections = self._sections(article.sections)
+        overview = self._parts(article.overview.parts, 2)
+        notes = [{"label": n.label, "number": n.number, "html": self.html(n.text), "back": n.reference_ids}
+                 for n in article.footnotes]
+        self.markup.footnotes = {}
         context = {
             "entity": condition,
             "meta": meta,
-            "overview": self._parts(article.overview.parts, 2),
+            "overview": overview,
+            "footnotes": notes,
             "sections": sections,
             "help": self._help_pointer(article, sections),
             "show_summary": bool(meta.summary) and not article.opens_with(meta.summary),

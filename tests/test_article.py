@@ -346,6 +346,7 @@ def _words(text: str) -> set[str]:
 
 def _parsed_words(article) -> set[str]:
     found = {w for abbr in article.abbreviations for part in abbr for w in _words(part)}
+    found |= {w for note in article.footnotes for w in _words(note.label) | _words(note.text.markdown)}
     for section in article.all_sections:
         found |= _words(section.title) | {w for k in section.kept for w in _words(k.text)}
         for part in walk_parts(section.parts):
@@ -521,3 +522,20 @@ def test_wiki_links_in_headings_names_and_callout_titles_are_walked():
                        "> **Call 999 if [[fainting]] happens:**\n> - now\n")
     found = {t.markdown for t, _, _ in article.texts()}
     assert {"When to see a GP about [[stress]]", "[[nonexistent]]", "Call 999 if [[fainting]] happens:"} <= found
+
+
+def test_footnotes_are_numbered_per_article_by_first_reference():
+    body = ("Common.[^common]\n\n## Causes\n\n- Dehydration: it matters.[^fluids] Very common.[^common]\n\n"
+            "## When to see a doctor\n\nSee a GP.\n\n[^common]: Most adults have one.\n[^fluids]: Two litres.\n    More when hot.\n"
+            "[^unused]: Never used.\n")
+    article, problems = parse(body)
+    assert [(n.label, n.number, n.references) for n in article.footnotes] == [("common", 1, 2), ("fluids", 2, 1)]
+    assert article.footnotes[1].text.markdown == "Two litres.\nMore when hot."
+    assert article.footnotes[0].reference_ids == ["fnref:common", "fnref2:common"]
+    assert article.entries()[0].description.markdown == "it matters.[^fluids] Very common.[^common@2]"
+    assert [(p.severity, p.line) for p in problems] == [("warning", 19)] and "[^unused] is never referred to" in problems[0].message
+
+
+def test_a_footnote_reference_without_a_definition_is_an_error():
+    _, problems = parse("Text.[^nowhere]\n")
+    assert [(p.severity, p.line) for p in problems] == [("error", 6)] and "[^nowhere] has no definition" in problems[0].message

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from conftest import FIXTURES, make_project, run_cli, snapshot
+from conftest import FIXTURES, built_site, make_project, run_cli, snapshot
 
 BROKEN = sorted(p.name for p in (FIXTURES / "broken").iterdir() if p.is_dir())
 
@@ -304,3 +304,16 @@ def test_a_list_right_after_a_line_of_text_is_a_list(tmp_path):
     html = Markup({}, lambda entity: "").html("Risk factors include\n- older age\n- pregnancy\n\n```\ntext\n- not a list\n```")
     assert re.search(r"<p>Risk factors include</p>\s*<ul>\s*<li>older age</li>", html)
     assert "- not a list" in html
+
+
+def test_footnotes_link_both_ways_across_sections(tmp_path):
+    public = built_site(tmp_path / "site", {"content/conditions/notes.md": (
+        "---\ntitle: Notes\nsummary: A fixture with notes.\nreviewed: 2026-11-20\n---\nCramps are common.[^common]\n\n"
+        "## Causes\n\n- Dehydration: it matters.[^fluids] Very common.[^common]\n\n## When to see a doctor\n\nSee a GP.\n\n"
+        "[^common]: Most adults have one now and then.\n[^fluids]: About two litres a day.\n")}, args=("--no-search",))
+    html = (public / "conditions/notes/index.html").read_text()
+    refs = re.findall(r'<a class="footnote-ref" href="#(fn:\w+)" id="(fnref\d*:\w+)">(\d)</a>', html)
+    assert refs == [("fn:common", "fnref:common", "1"), ("fn:fluids", "fnref:fluids", "2"), ("fn:common", "fnref2:common", "1")]
+    for target, back, _ in refs:
+        assert f'id="{target}"' in html and f'href="#{back}"' in html  # every note and every way back exists
+    assert assert_all_links_resolve(public) > 10
