@@ -1083,8 +1083,15 @@ def _unique(anchor: str, taken: set[str]) -> str:
 
 
 def _h1_warnings(document: Document, lines: Lines) -> list[Problem]:
-    return [
-        warning(document.path, number, "level-1 heading in the text: the page title comes from `title`, start sections with `## `")
-        for number, line, fenced in _with_fences(lines)
-        if not fenced and re.match(r"^# \S", line)
-    ]
+    """Level-1 headings, empty headings, and a code fence never closed (it hides the rest)."""
+    found, opened = [], None
+    for number, line, fenced in _with_fences(lines):
+        if FENCE.match(line):
+            opened = None if opened else number
+        elif not fenced and re.match(r"^# \S", line):
+            found.append(warning(document.path, number, "level-1 heading in the text: the page title comes from `title`, start sections with `## `"))
+        elif not fenced and (match := HEADING.match(line)) and not heading_text(ATTR_LIST.sub("", match["text"]).strip("# ")):
+            found.append(warning(document.path, number, "heading has no text: write one, or remove the line"))
+    if opened:
+        found.append(warning(document.path, opened, "this code fence is never closed, so the rest of the file is shown as code: add the closing ``` line"))
+    return found

@@ -539,3 +539,8 @@ def test_footnotes_are_numbered_per_article_by_first_reference():
 def test_a_footnote_reference_without_a_definition_is_an_error():
     _, problems = parse("Text.[^nowhere]\n")
     assert [(p.severity, p.line) for p in problems] == [("error", 6)] and "[^nowhere] has no definition" in problems[0].message
+
+
+def test_an_unclosed_fence_and_an_empty_heading_warn():
+    _, problems = parse("## {: .causes }\n\n- Stress: x\n\n```\ncode\n## Treatments\n")
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [(6, "heading has no text"), (10, "this code fence is never closed, so the rest of the file is shown as code")]
