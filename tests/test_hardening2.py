@@ -265,6 +265,19 @@ def test_images_from_other_hosts_are_errors_unless_allowed(site):
     fails_with(site, "config.yaml:1: error: `allowed_media_hosts` must list host names")
 
 
+@pytest.mark.parametrize("url, host", [
+    ("https://tracker.example/p.png", "tracker.example"), ("//cdn.example/q.png", "cdn.example"),
+    ("HTTPS://Tracker.Example/p.png", "tracker.example"), ("\\\\tracker.example/p.png", "tracker.example"),
+    ("/\\tracker.example/p.png", "tracker.example"), ("/&#9;/tracker.example/p.png", "tracker.example"),
+    (" //tracker.example/p.png", "tracker.example"), ("https:tracker.example/p.png", "(no host)"),
+    ("/static/calf.png", None), ("calf.png", None), ("../static/calf.png", None),
+])
+def test_where_an_image_loads_from_is_read_as_a_browser_reads_it(url, host):
+    from healthsite.write import _host
+
+    assert _host(url) == host
+
+
 def test_raw_html_cannot_forge_classes_ids_or_data_attributes():
     markup = Markup({}, lambda entity: "")
     forged = markup.html('<p class="callout callout-urgent" id="main">Go to A&E now</p>\n\n'
