@@ -204,7 +204,11 @@ def _second_front_matter(lines: list[str], start: int) -> int | None:
 # near 490), and for every `[`, link `(` or `<` left open it scans on to the end of the
 # paragraph (30,000 `[` take minutes). Real articles come nowhere near these limits.
 MAX_NESTING = 30
+MAX_ABBREVIATIONS = 100  # `*[NHS]: National Health Service`: Markdown's time grows with their square
+_ABBREVIATION = re.compile(r" {0,3}\*\[[^\]]*\]:")
 MAX_BRACKET_WORK = 10_000_000  # open or nested brackets x characters of their paragraph, summed over the file
+# Each emphasis, code span or tag Markdown finds makes it scan its paragraph again.
+MAX_INLINE_WORK = 5_000_000_000  # `*`, `_`, backticks and `<` x characters of their paragraph, summed (about 3 s)
 _WIKI_LINK = re.compile(r"\[\[[^\[\]\n]*\]\]")
 _BRACKETS = {"[": re.compile(r"[\[\]]"), "(": re.compile(r"[()]"), "<": re.compile(r"[<>]")}
 _CONTAINER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t]|$)")
@@ -212,16 +216,23 @@ _CONTAINER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t]|$)")
 
 def body_shape_problems(body: str, first_line: int, rel: str) -> list[Problem]:
     """Refuse text whose shape would make Markdown crash or take minutes."""
-    problems, work, worst = [], 0, (0, 0, 0)
+    problems, work, worst, abbreviations, inline_work = [], 0, (0, 0, 0), 0, 0
     for number, block in _blocks(body, first_line):
         for offset, line in enumerate(block):
             depth = _nesting(line)
             if depth > MAX_NESTING:
                 return [error(rel, number + offset, f"lists or quotes nested more than {MAX_NESTING} levels deep")]
+            abbreviations += bool(_ABBREVIATION.match(line))
+            if abbreviations > MAX_ABBREVIATIONS:
+                return [error(rel, number + offset, f"more than {MAX_ABBREVIATIONS} abbreviations (`*[ABC]: ...`) in one file")]
         text = "\n".join(block)
         brackets = _bracket_load(text)
         work += brackets * len(text)
         worst = max(worst, (brackets, number, len(text)))
+        inline_work += sum(text.count(char) for char in "*_`<") * len(text)
+        if inline_work > MAX_INLINE_WORK:
+            return [error(rel, number, f"a paragraph of {len(text):,} characters full of `*`, `_`, backticks or `<`: "
+                                       "split it into shorter paragraphs")]
     if work > MAX_BRACKET_WORK:
         problems.append(error(rel, worst[1], f"{worst[0]:,} brackets (`[`, `(` or `<`) left open or nested in one paragraph: "
                                              "close each one, or write `\\[`, `\\(` or `\\<` for one meant as text"))

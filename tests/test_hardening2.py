@@ -193,6 +193,21 @@ def test_open_brackets_fail_fast(site, text, count):
     assert time.monotonic() - start < 15
 
 
+def test_thousands_of_abbreviations_fail_fast(site):
+    (site / "content/conditions/abbr.md").write_text(ARTICLE + "*[a]: b\n" * 20_000)
+    start = time.monotonic()
+    fails_with(site, "content/conditions/abbr.md:106: error: more than 100 abbreviations (`*[ABC]: ...`) in one file", timeout=60)
+    assert time.monotonic() - start < 15
+
+
+@pytest.mark.parametrize("text", ["*a" * 100_000, "a*" * 100_000, '<div markdown="1">' * 30_000])
+def test_long_paragraphs_full_of_markup_fail_fast(site, text):
+    (site / "content/conditions/dense.md").write_text(ARTICLE + "Intro.\n\n" + text + "\n")
+    start = time.monotonic()
+    fails_with(site, "content/conditions/dense.md:8: error: a paragraph of", "split it into shorter paragraphs", timeout=120)
+    assert time.monotonic() - start < 15
+
+
 def test_ordinary_brackets_and_lists_pass(site):
     text = ARTICLE + "\n\n".join(["See [[dehydration]] and [a link](https://example.org) [1] [x] " * 20] * 200) + "\n"
     text += "".join("    " * i + "- level\n" for i in range(6))
