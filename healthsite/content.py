@@ -204,28 +204,41 @@ def _second_front_matter(lines: list[str], start: int) -> int | None:
 
 
 # Python-Markdown recurses once per level of nested lists and quotes (a RecursionError
-# near 490), and scans to the end of a paragraph for the `]` of every unclosed `[`
-# (30,000 of them take minutes). Real articles come nowhere near these limits.
+# near 490), and for every `[`, link `(` or `<` left open it scans on to the end of the
+# paragraph (30,000 `[` take minutes). Real articles come nowhere near these limits.
 MAX_NESTING = 30
-MAX_BRACKET_WORK = 10_000_000  # unclosed or nested `[` x characters after them, summed over the file
+MAX_ABBREVIATIONS = 100  # `*[NHS]: National Health Service`: Markdown's time grows with their square
+_ABBREVIATION = re.compile(r" {0,3}\*\[[^\]]*\]:")
+MAX_BRACKET_WORK = 10_000_000  # open or nested brackets x characters of their paragraph, summed over the file
+# Each emphasis, code span or tag Markdown finds makes it scan its paragraph again.
+MAX_INLINE_WORK = 5_000_000_000  # `*`, `_`, backticks and `<` x characters of their paragraph, summed (about 3 s)
+_WIKI_LINK = re.compile(r"\[\[[^\[\]\n]*\]\]")
+_BRACKETS = {"[": re.compile(r"[\[\]]"), "(": re.compile(r"[()]"), "<": re.compile(r"[<>]")}
 _CONTAINER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)]|>)(?=[ \t]|$)")
 
 
 def body_shape_problems(body: str, first_line: int, rel: str) -> list[Problem]:
     """Refuse text whose shape would make Markdown crash or take minutes."""
-    problems, work, worst = [], 0, (0, 0, 0)
+    problems, work, worst, abbreviations, inline_work = [], 0, (0, 0, 0), 0, 0
     for number, block in _blocks(body, first_line):
         for offset, line in enumerate(block):
             depth = _nesting(line)
             if depth > MAX_NESTING:
-                return [error(rel, number + offset, f"lists or quotes nested {depth} levels deep; at most {MAX_NESTING}")]
+                return [error(rel, number + offset, f"lists or quotes nested more than {MAX_NESTING} levels deep")]
+            abbreviations += bool(_ABBREVIATION.match(line))
+            if abbreviations > MAX_ABBREVIATIONS:
+                return [error(rel, number + offset, f"more than {MAX_ABBREVIATIONS} abbreviations (`*[ABC]: ...`) in one file")]
         text = "\n".join(block)
         brackets = _bracket_load(text)
         work += brackets * len(text)
         worst = max(worst, (brackets, number, len(text)))
+        inline_work += sum(text.count(char) for char in "*_`<") * len(text)
+        if inline_work > MAX_INLINE_WORK:
+            return [error(rel, number, f"a paragraph of {len(text):,} characters full of `*`, `_`, backticks or `<`: "
+                                       "split it into shorter paragraphs")]
     if work > MAX_BRACKET_WORK:
-        problems.append(error(rel, worst[1], f"{worst[0]:,} unclosed or nested `[` in one paragraph: close each `[` with `]`, "
-                                             "or write `\\[` for a bracket meant as text"))
+        problems.append(error(rel, worst[1], f"{worst[0]:,} brackets (`[`, `(` or `<`) left open or nested in one paragraph: "
+                                             "close each one, or write `\\[`, `\\(` or `\\<` for one meant as text"))
     return problems
 
 
@@ -248,24 +261,28 @@ def _blocks(body: str, first_line: int):
 def _nesting(line: str) -> int:
     """How many lists or quotes a line opens: indentation (4 columns a level) and markers."""
     depth, position = 0, 0
-    while match := _CONTAINER.match(line, position):
+    while depth <= MAX_NESTING and (match := _CONTAINER.match(line, position)):
         depth, position = depth + 1, match.end()
     indent = len(line) - len(line.lstrip(" \t"))
     return depth + line[:indent].expandtabs(4).count("    ")
 
 
 def _bracket_load(text: str) -> int:
-    """How many `[` Markdown may scan past the paragraph's end for: those left open, or nested."""
-    if "[" not in text:
-        return 0
-    depth = deepest = 0
-    for char in text:
-        if char == "[":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char == "]" and depth:
-            depth -= 1
-    return max(depth, deepest - 1)
+    """How many brackets Markdown may scan past the paragraph's end for: those left open, or nested."""
+    text = _WIKI_LINK.sub("", text)  # [[name]] nests two brackets, but costs nothing
+    load = 0
+    for opener, pattern in _BRACKETS.items():
+        if opener not in text:
+            continue
+        depth = deepest = 0
+        for match in pattern.finditer(text):
+            if match[0] == opener:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif depth:
+                depth -= 1
+        load += max(depth, deepest - 1)
+    return load
 
 
 def _suggest_slug(name: str) -> str:

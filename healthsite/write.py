@@ -169,9 +169,13 @@ def offsite_media(outputs: list[Output], config: Config) -> list[Problem]:
 
 
 def _host(url: str) -> str | None:
-    """The host a URL loads from, or None for a URL of this site."""
+    """The host a URL loads from, or None for a URL of this site.
+
+    Read as a browser reads it: tabs and newlines dropped, `\\` taken as `/`
+    (so `\\\\tracker.example/p.png` is another website, as it is to a browser)."""
+    url = re.sub(r"[\t\n\r]", "", html.unescape(url)).strip("\x00- ").replace("\\", "/")
     try:
-        parts = urlsplit(html.unescape(url).strip())
+        parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         return "(unreadable address)"

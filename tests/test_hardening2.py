@@ -98,7 +98,7 @@ def test_add_months_saturates_instead_of_crashing():
 def test_deep_markdown_nesting_is_an_error(site, body):
     (site / "content/conditions/deep.md").write_text(ARTICLE + body)
     stderr = fails_with(site, "content/conditions/deep.md:")
-    assert re.search(r"deep\.md:\d+: error: lists or quotes nested \d+ levels deep; at most 30", stderr), stderr
+    assert re.search(r"deep\.md:\d+: error: lists or quotes nested more than 30 levels deep", stderr), stderr
 
 
 def test_deep_yaml_nesting_is_an_error(site):
@@ -182,10 +182,29 @@ def test_recursive_alias_and_unhashable_keys(site):
     fails_with(site, "content/conditions/self.md:2: error: invalid YAML: an alias refers to the value that contains it")
 
 
-def test_thirty_thousand_brackets_fail_fast(site):
-    (site / "content/conditions/brackets.md").write_text(ARTICLE + "Intro.\n\n" + "[" * 30_000 + "\n")
+@pytest.mark.parametrize("text, count", [("[" * 30_000, "30,000"), ("[a](" * 8_000, "8,000"), ("<http://a" * 8_000, "8,000"),
+                                         ("[^" * 8_000, "8,000")])
+def test_open_brackets_fail_fast(site, text, count):
+    """Python-Markdown scans to the paragraph's end for each one: minutes, not seconds."""
+    (site / "content/conditions/brackets.md").write_text(ARTICLE + "Intro.\n\n" + text + "\n")
     start = time.monotonic()
-    fails_with(site, "content/conditions/brackets.md:8: error: 30,000 unclosed or nested `[` in one paragraph", timeout=60)
+    fails_with(site, f"content/conditions/brackets.md:8: error: {count} brackets (`[`, `(` or `<`) left open or nested in one paragraph",
+               timeout=60)
+    assert time.monotonic() - start < 15
+
+
+def test_thousands_of_abbreviations_fail_fast(site):
+    (site / "content/conditions/abbr.md").write_text(ARTICLE + "*[a]: b\n" * 20_000)
+    start = time.monotonic()
+    fails_with(site, "content/conditions/abbr.md:106: error: more than 100 abbreviations (`*[ABC]: ...`) in one file", timeout=60)
+    assert time.monotonic() - start < 15
+
+
+@pytest.mark.parametrize("text", ["*a" * 100_000, "a*" * 100_000, '<div markdown="1">' * 30_000])
+def test_long_paragraphs_full_of_markup_fail_fast(site, text):
+    (site / "content/conditions/dense.md").write_text(ARTICLE + "Intro.\n\n" + text + "\n")
+    start = time.monotonic()
+    fails_with(site, "content/conditions/dense.md:8: error: a paragraph of", "split it into shorter paragraphs", timeout=120)
     assert time.monotonic() - start < 15
 
 
@@ -263,6 +282,19 @@ def test_images_from_other_hosts_are_errors_unless_allowed(site):
     assert "img-src 'self' https://tracker.example https://cdn.example;" in page
     (site / "config.yaml").write_text("allowed_media_hosts: [https://tracker.example/]\n")
     fails_with(site, "config.yaml:1: error: `allowed_media_hosts` must list host names")
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://tracker.example/p.png", "tracker.example"), ("//cdn.example/q.png", "cdn.example"),
+    ("HTTPS://Tracker.Example/p.png", "tracker.example"), ("\\\\tracker.example/p.png", "tracker.example"),
+    ("/\\tracker.example/p.png", "tracker.example"), ("/&#9;/tracker.example/p.png", "tracker.example"),
+    (" //tracker.example/p.png", "tracker.example"), ("https:tracker.example/p.png", "(no host)"),
+    ("/static/calf.png", None), ("calf.png", None), ("../static/calf.png", None),
+])
+def test_where_an_image_loads_from_is_read_as_a_browser_reads_it(url, host):
+    from healthsite.write import _host
+
+    assert _host(url) == host
 
 
 def test_raw_html_cannot_forge_classes_ids_or_data_attributes():
