@@ -31,6 +31,9 @@ from .problems import Problem, error
 from .slugs import initial, sort_key
 
 
+ABBREVIATIONS_PER_CHUNK = 100
+
+
 @dataclass(frozen=True)
 class Output:
     path: str  # below the output folder, e.g. causes/dehydration/index.html
@@ -98,7 +101,8 @@ class Renderer:
     def _abbreviations_in(self, markdown_text: str) -> str:
         """The site's abbreviation definitions that this chunk uses, for Markdown's `abbr`."""
         used = [f"*[{abbr}]: {title}" for abbr, title in self.site.abbreviations.items() if abbr in markdown_text]
-        return "\n\n" + "\n".join(used) if used else ""
+        # Markdown's time grows with the square of the definitions it is given: a chunk gets at most 100.
+        return "\n\n" + "\n".join(used[:ABBREVIATIONS_PER_CHUNK]) if used else ""
 
     # --- the whole site
 
