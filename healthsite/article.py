@@ -333,7 +333,7 @@ Lines = list[tuple[int, str]]  # (line number, text)
 def parse_article(document: Document) -> tuple[Article, list[Problem]]:
     """Split a document into overview and sections; conditions get typed sections with entries."""
     lines = list(enumerate(document.body.split("\n"), document.body_line))
-    problems = _h1_warnings(document, lines)
+    problems = _heading_warnings(document, lines)
     lines, abbreviations = _abbreviations(lines)
     if document.kind != "condition":
         overview = Section("", OVERVIEW, "", document.body_line, tuple(t for t in [_text(lines)] if t), 1)
@@ -1082,7 +1082,7 @@ def _unique(anchor: str, taken: set[str]) -> str:
     return candidate
 
 
-def _h1_warnings(document: Document, lines: Lines) -> list[Problem]:
+def _heading_warnings(document: Document, lines: Lines) -> list[Problem]:
     """Level-1 headings, empty headings, and a code fence never closed (it hides the rest)."""
     found, opened = [], None
     for number, line, fenced in _with_fences(lines):
