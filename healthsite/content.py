@@ -41,6 +41,7 @@ class Meta:
     draft: bool = False
     causes: tuple[str, ...] = ()
     treatments: tuple[str, ...] = ()
+    redirect_from: tuple[str, ...] = ()  # addresses this page was published at before
 
     def review_due(self, interval_months: int) -> dt.date | None:
         """`next_review`, or `reviewed` plus the site's review interval."""
@@ -81,7 +82,8 @@ def sources(value) -> tuple[Source, ...]:
     return tuple(result)
 
 
-COMMON = {"title": schema.text, "summary": schema.text, "aliases": schema.text_list, "draft": schema.boolean}
+COMMON = {"title": schema.text, "summary": schema.text, "aliases": schema.text_list, "draft": schema.boolean,
+          "redirect_from": schema.redirect_paths}
 FIELDS = {
     "condition": {
         **COMMON,
@@ -92,7 +94,7 @@ FIELDS = {
     },
     "cause": {**COMMON, "sources": sources, "reviewed": schema.date, "treatments": schema.slug_list},
     "treatment": {**COMMON, "sources": sources, "reviewed": schema.date, "causes": schema.slug_list},
-    "page": {"title": schema.text, "summary": schema.text, "draft": schema.boolean},
+    "page": {"title": schema.text, "summary": schema.text, "draft": schema.boolean, "redirect_from": schema.redirect_paths},
 }
 
 

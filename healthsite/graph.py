@@ -82,9 +82,14 @@ class Site:
         key = (entry.kind, entry.slug)
         return self.entities[self.merged.get(key, key)]
 
-    def redirects(self) -> dict[str, Entity]:
-        """URL paths an entry would have had, now answered by its condition's page."""
-        return {url_path(*key): self.entities[target] for key, target in self.merged.items()}
+    def redirects(self, base_path: str = "/") -> dict[str, Entity]:
+        """Old URL paths (below the base path) and the pages that answer them now: what an
+        entry would have had before it was merged into its condition, and `redirect_from`."""
+        moved = {url_path(*key): self.entities[target] for key, target in self.merged.items()}
+        for entity in self.entities.values():
+            for old in (entity.article.document.meta.redirect_from if entity.article else ()):
+                moved[old.removeprefix(base_path) if old.startswith(base_path) else old.lstrip("/")] = entity
+        return moved
 
 
 def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Site, list[Problem]]:

@@ -19,7 +19,8 @@ from .graph import Site, build_graph
 from .lint import lint, today
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, Renderer, asset_urls
-from .write import broken_links, index_search, offsite_media, recover, refuse_output, site_files, url_clashes, write_site
+from .write import (broken_links, index_search, offsite_media, recover, refuse_output, site_files, url_clashes,
+                    vanished_addresses, write_site)
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Build:
 
 
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
-               search: bool = True, editor_pages: bool = False) -> Build:
+               search: bool = True, editor_pages: bool = False, out: Path | None = None) -> Build:
     """Everything but writing: the outputs and the problems of the whole site."""
     start = time.perf_counter()
     day = day or today()
@@ -72,7 +73,10 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
         return Build([], sort_problems(problems), site, time.perf_counter() - start, timings=timings)
     rendered = Renderer(config, site, asset_urls(config, static_files), day, search, editor_pages).render_all()
     problems += rendered.problems
-    outputs = static_files + rendered.outputs + site_files(config, rendered.pages)
+    moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
+    outputs = static_files + rendered.outputs + site_files(config, rendered.pages, moved)
+    if not editor_pages:  # the preview starts afresh each time: only published sites remember
+        problems += vanished_addresses(config, out or config.output_path, outputs)
     problems += url_clashes(outputs) + broken_links(outputs, config) + offsite_media(outputs, config)
     lap("render")
     return Build(outputs, sort_problems(problems), site, time.perf_counter() - start, timings=timings)
@@ -153,7 +157,7 @@ def publish(config: Config, out: Path | None = None, drafts: bool = False, probl
     if reason:
         raise OutputRefused(f"refusing to write the site there: {reason}")
     recover(out)  # so that a failed build's "the published site was not changed" is true
-    build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages)
+    build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages, out=out)
     if build.ok:
         start = time.perf_counter()
         try:

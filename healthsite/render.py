@@ -143,7 +143,7 @@ class Renderer:
             info = self._info(page)
             yield KINDS["page"].template, info, {"entity": page, "body": self.html(page.article.body_html_source),
                                       "structured": self._web_page(info)}, page.source_path
-        for path, target in sorted(site.redirects().items()):
+        for path, target in sorted(site.redirects(self.config.base_path).items()):
             info = PageInfo(path + "index.html", "redirect", target.title, "", None)
             yield "redirect.html", info, {"target": target}, target.source_path
         if self.editor_pages:
@@ -291,7 +291,9 @@ class Renderer:
             "sources": entity.article.document.meta.sources if entity.article else (),
             "structured": jsonld.script_json(jsonld.entry_page(entity, site, self.absolute, self.config.language, info.summary)),
         }
-        return KINDS[entity.kind].template, info, context, entity.source_path
+        # Its own file, or the first article that names it: the file an editor would change.
+        source = entity.source_path or next((c["condition"].source_path for c in conditions), "")
+        return KINDS[entity.kind].template, info, context, source
 
     def _related_conditions(self, condition: Entity, limit: int = 5) -> list[Entity]:
         """Conditions that share the most causes and treatments with this one."""

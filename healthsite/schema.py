@@ -180,6 +180,18 @@ def text_list(value: Any) -> tuple[str, ...]:
     return tuple(text(item) for item in value)
 
 
+REDIRECT_PATH = re.compile(r"^/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+\Z")
+
+
+def redirect_paths(value: Any) -> tuple[str, ...]:
+    """Old addresses of a page: `/old/path/`, root-relative, ending in a slash."""
+    paths = text_list(value)
+    for path in paths:
+        if not REDIRECT_PATH.match(path):
+            raise ValueError(f"must list old addresses like `/old-name/`, starting and ending with `/`, not `{path}`")
+    return paths
+
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: `$` would let a final newline through
 
 

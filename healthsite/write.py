@@ -8,6 +8,7 @@ it never deletes a folder it did not create.
 from __future__ import annotations
 
 import ctypes
+import difflib
 import datetime as dt
 import html
 import os
@@ -34,13 +35,43 @@ def absolute(config: Config, path: str) -> str:
     return config.site_origin + config.base_path + path
 
 
-def site_files(config: Config, pages: list[PageInfo]) -> list[Output]:
+PUBLISHED = ".healthsite-published"  # the addresses a build published, one a line, for the next build to compare
+
+
+def site_files(config: Config, pages: list[PageInfo], moved: dict[str, str] = {}) -> list[Output]:
+    """Sitemap, feed, robots.txt, `_headers`, `_redirects` (old path -> new path, below the
+    base path) and the list of every address published."""
+    addresses = sorted({page.path for page in pages} | set(moved))
     return [
         Output("sitemap.xml", sitemap(config, pages), "config.yaml"),
         Output("feed.xml", feed(config, pages), "config.yaml"),
         Output("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {absolute(config, 'sitemap.xml')}\n".encode(), "config.yaml"),
         Output("_headers", headers(config), "config.yaml"),
+        Output("_redirects", "".join(f"{config.base_path}{old} {config.base_path}{new} 301\n"
+                                     for old, new in sorted(moved.items())).encode(), "config.yaml"),
+        Output(PUBLISHED, "".join(f"{config.base_path}{path}\n" for path in addresses).encode(), "config.yaml"),
     ]
+
+
+def vanished_addresses(config: Config, out: Path, outputs: list[Output]) -> list[Problem]:
+    """Addresses the last build at `out` published that this one would not: a reader's
+    bookmark, or a link from another site, would break. Each warning names the old address
+    and the file most likely to have replaced it, where a `redirect_from` belongs."""
+    try:
+        before = (out / PUBLISHED).read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return []  # never built there: nothing to lose
+    now = next((o for o in outputs if o.path == PUBLISHED), None)
+    published = set(now.data.decode().split()) if now else set()
+    pages = {config.base_path + o.path.removesuffix("index.html"): o.source for o in outputs
+             if o.path.endswith("index.html") and o.source.startswith("content/")}
+    problems = []
+    for address in sorted(set(before) - published)[:200]:
+        close = difflib.get_close_matches(address, pages, n=1, cutoff=0.3)
+        source = pages[close[0]] if close else "content"
+        hint = f"add `redirect_from: [{address}]` to the file that replaces it" + (f" ({source}?)" if close else "")
+        problems.append(warning(source, 1 if close else 0, f"the address {address} was published before and would disappear: {hint}"))
+    return problems
 
 
 def headers(config: Config) -> bytes:

@@ -76,7 +76,7 @@ def test_check_json_and_strict(tmp_path):
     report = json.loads(run_cli("check", "--format", "json", cwd=site).stdout)
     assert report["ok"] is True
     assert {"path": "content/pages/x.md", "line": 3, "severity": "warning",
-            "message": "unknown front matter key `colour` (a page may have: title, summary, draft)"} in report["problems"]
+            "message": "unknown front matter key `colour` (a page may have: title, summary, draft, redirect_from)"} in report["problems"]
     assert len(report["problems"]) == 3  # and the seed's two warnings
     strict = json.loads(run_cli("check", "--format", "json", "--strict", cwd=site).stdout)
     assert strict["ok"] is False

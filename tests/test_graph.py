@@ -139,7 +139,7 @@ def test_an_entry_that_is_a_condition_is_that_condition():
     spasms = site.entities[("condition", "muscle-spasms")]
     assert dehydration in site.related(spasms, "causes")
     assert [c.slug for c in site.related(dehydration, "leads_to")] == ["leg-cramps", "muscle-spasms"]
-    assert site.redirects() == {"causes/dehydration/": dehydration}
+    assert site.redirects() == {"causes/dehydration/": dehydration}  # the old address answers with the condition
 
 
 def test_a_kind_prefixed_link_to_a_merged_entry_resolves_to_the_condition():

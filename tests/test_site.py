@@ -317,3 +317,32 @@ def test_footnotes_link_both_ways_across_sections(tmp_path):
     for target, back, _ in refs:
         assert f'id="{target}"' in html and f'href="#{back}"' in html  # every note and every way back exists
     assert assert_all_links_resolve(public) > 10
+
+
+def test_redirect_from_and_addresses_that_would_disappear(tmp_path):
+    site = make_project(tmp_path / "site")
+    assert run_cli("build", "--no-search", cwd=site).returncode == 0
+    published = (site / "public/.healthsite-published").read_text().split()
+    assert "/causes/poor-posture/" in published and "/conditions/muscle-spasms/" in published
+    article = site / "content/conditions/muscle-spasms.md"
+    article.write_text(article.read_text().replace("7. Poor posture:", "7. Bad posture:").replace("[[poor posture|", "[[bad posture|"))
+    moved = run_cli("build", "--no-search", cwd=site)
+    assert moved.returncode == 0  # a warning, not an error: the editor decides
+    assert ("content/conditions/muscle-spasms.md:1: warning: the address /causes/poor-posture/ was published before and would "
+            "disappear: add `redirect_from: [/causes/poor-posture/]` to the file that replaces it") in moved.stderr
+    (site / "content/causes").mkdir()
+    (site / "content/causes/bad-posture.md").write_text("---\ntitle: Bad posture\nredirect_from: [/causes/poor-posture/]\n---\nText.\n")
+    fixed = run_cli("build", "--no-search", cwd=site)
+    assert fixed.returncode == 0 and "would disappear" not in fixed.stderr
+    assert "/causes/poor-posture/ /causes/bad-posture/ 301" in (site / "public/_redirects").read_text()
+    page = (site / "public/causes/poor-posture/index.html").read_text()
+    assert '<meta http-equiv="refresh" content="0; url=/causes/bad-posture/">' in page and 'href="/causes/bad-posture/"' in page
+
+
+def test_redirect_from_must_be_an_address(tmp_path):
+    site = make_project(tmp_path / "site", {"content/pages/old.md": "---\ntitle: Old\nredirect_from: [old-page]\n---\nx\n"})
+    result = run_cli("check", cwd=site)
+    assert result.returncode == 1
+    assert "content/pages/old.md:3: error: `redirect_from` must list old addresses like `/old-name/`" in result.stdout
+    clash = make_project(tmp_path / "clash", {"content/pages/old.md": "---\ntitle: Old\nredirect_from: [/about/]\n---\nx\n"})
+    assert "two pages would be written to" in run_cli("check", cwd=clash).stdout
