@@ -135,6 +135,9 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if tag:
         name = tag[1].replace("tag:yaml.org,2002:", "!!")
         return f"tag `{name}` is not allowed (only plain YAML values are)"
+    if re.search(r"mapping values are not allowed|expected <block end>|found unexpected ':'|could not find expected ':'", text):
+        # The usual cause: a value with a colon or quotes in it. YAML reads it as another key.
+        return f"{text}: if the value has a `:` or quotes in it, put the whole value in quotes, e.g. `title: \"Leg cramps: at night\"`"
     return text or "syntax error"
 
 

@@ -168,7 +168,8 @@ def broken_links(outputs: list[Output], config: Config) -> list[Problem]:
             where = out.source or "templates"
             line = _line_of(config.root / where, href)
             if target + "/index.html" in files:  # most hosts redirect a folder to its index, not all
-                problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{href}/`"))
+                path, hash_, anchor = href.partition("#")
+                problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{path}/{hash_}{anchor}`"))
             else:
                 problems.append(error(where, line, f"broken link `{href}`: no page at that address"))
     return problems

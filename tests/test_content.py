@@ -125,3 +125,10 @@ def test_size_limit_and_links_outside_the_project(tmp_path):
     messages = {p.path: p.message for p in problems}
     assert "over the limit" in messages["content/conditions/big.md"]
     assert "outside the project" in messages["content/conditions/linked.md"]
+
+
+def test_a_value_with_a_colon_is_told_to_use_quotes():
+    from healthsite.content import parse_front_matter
+
+    _, problems = parse_front_matter("---\ntitle: Leg: cramps\n---\n", "content/pages/x.md", "page", "x")
+    assert problems[0].line == 2 and "put the whole value in quotes" in problems[0].message

@@ -28,6 +28,7 @@ def site(tmp_path_factory) -> Path:
         "content/conditions/tired-eyes.md": (FIXTURES / "styles/nhs.md").read_text(),
         "content/conditions/stroke-guide.md": (FIXTURES / "styles/guide.md").read_text(),
         "content/conditions/night-waking.md": ACCENTED,
+        "content/pages/getting-help.md": "---\ntitle: Getting help\nredirect_from: [/old-help/]\n---\nWho to call.\n",
     }, args=("--no-search",))
 
 
@@ -213,3 +214,11 @@ def test_emergency_department_comes_from_config(tmp_path):
                                             "config.yaml": "title: T\nemergency_number: '911'\nemergency_department: the emergency room\n"},
                         args=("--no-search",))
     assert "Call 911 or go to the emergency room" in (public / "conditions/tired-eyes/index.html").read_text()
+
+
+def test_an_old_address_takes_a_browser_to_the_new_page(base_url, browser):
+    page = browser.new_page()
+    page.goto(base_url + "/old-help/")
+    page.wait_for_url("**/getting-help/", timeout=10_000)
+    assert page.locator("h1").inner_text() == "Getting help"
+    page.close()

@@ -86,5 +86,7 @@ def test_broken_links_are_found_in_the_pages_with_their_source(tmp_path):
         (5, "error", "broken link `/gone/`: no page at that address"),
         (5, "warning", "link `/c` needs a trailing slash: write `/c/`"),
     ]
+    anchored = [Output("a/index.html", b'<a href="/c#causes">c</a>', "content/pages/a.md"), Output("c/index.html", b"", "")]
+    assert broken_links(anchored, Config(root=tmp_path))[0].message == "link `/c#causes` needs a trailing slash: write `/c/#causes`"
     published = broken_links(outputs, Config(root=tmp_path, base_url="https://example.org/health/"))
     assert "broken link `/`" in published[0].message  # skips the base path: broken once published
