@@ -346,3 +346,12 @@ def test_redirect_from_must_be_an_address(tmp_path):
     assert "content/pages/old.md:3: error: `redirect_from` must list old addresses like `/old-name/`" in result.stdout
     clash = make_project(tmp_path / "clash", {"content/pages/old.md": "---\ntitle: Old\nredirect_from: [/about/]\n---\nx\n"})
     assert "two pages would be written to" in run_cli("check", cwd=clash).stdout
+
+
+def test_a_broken_link_in_an_entry_is_reported_once_at_its_line(tmp_path):
+    site = make_project(tmp_path / "site")
+    article = site / "content/conditions/muscle-spasms.md"
+    article.write_text(article.read_text().replace("9. Aging: As we age,", "9. Aging: As we [age](/nope/),"))
+    result = run_cli("check", cwd=site)
+    broken = [line for line in result.stdout.splitlines() if "/nope/" in line]
+    assert broken == ["content/conditions/muscle-spasms.md:36: error: broken link `/nope/`: no page at that address"]
