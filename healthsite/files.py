@@ -9,10 +9,20 @@ a file bigger than the caller allows, and each refusal a problem with a path.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 from .problems import Problem, error
+
+
+EDITOR_TEMP = re.compile(r"^(?:[.#].*|.*~|.*\.(?:swp|swx|swo|tmp)|4913|sed[A-Za-z0-9]{6})\Z")
+
+
+def is_editor_temp(name: str) -> bool:
+    """Hidden files and the temporary files editors and tools write while saving:
+    vim's `.x.swp` and `4913`, Emacs's `#x#`, backups `x~`, `sed -i`'s `sedAb12Cd`."""
+    return bool(EDITOR_TEMP.match(name))
 
 
 def list_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
@@ -33,7 +43,7 @@ def list_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
                 problems.append(error(_rel(here / name, root), 0, "is a link to a folder: move the folder itself here"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink())
         for name in sorted(filenames):
-            if name.startswith(".") or name.endswith("~"):
+            if is_editor_temp(name):
                 continue
             problem = not_a_plain_file(here / name, root)
             if problem:

@@ -38,6 +38,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .config import Config, load_config
+from .files import is_editor_temp
 from .pipeline import Build, OutputRefused, publish
 from .problems import error, has_errors, printable
 
@@ -208,8 +209,8 @@ class Watcher(FileSystemEventHandler):
         except ValueError:
             return None
         name = rel.name
-        if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
-            return None  # editors' temporary files
+        if is_editor_temp(name):
+            return None
         if rel.parts[0] in WATCHED_FOLDERS or rel.as_posix() == "config.yaml":
             return rel.as_posix()
         return None

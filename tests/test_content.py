@@ -132,3 +132,10 @@ def test_a_value_with_a_colon_is_told_to_use_quotes():
 
     _, problems = parse_front_matter("---\ntitle: Leg: cramps\n---\n", "content/pages/x.md", "page", "x")
     assert problems[0].line == 2 and "put the whole value in quotes" in problems[0].message
+
+
+def test_editor_temporary_files_are_not_content():
+    from healthsite.files import is_editor_temp
+
+    assert all(is_editor_temp(n) for n in (".leg-cramps.md.swp", "4913", "sedAb12Cd", "#leg-cramps.md#", "leg-cramps.md~", ".trash"))
+    assert not any(is_editor_temp(n) for n in ("leg-cramps.md", "sediment.md", "4913.md"))
