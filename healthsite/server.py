@@ -54,6 +54,7 @@ class Preview:
     def __init__(self, config_path: Path, host: str, port: int, out: Path):
         self.config_path, self.host, self.port, self.out = config_path, host, port, out
         self.problems: list = []
+        self.reported: frozenset = frozenset()  # the problems the terminal was last told of
         self.base_path = "/"
         self.generation = 0  # counts rebuilds
         self.served: dict[str, int] = {}  # page path -> the generation it was last served from
@@ -120,7 +121,7 @@ def serve(config: Config, host: str, port: int, out: Path | None = None) -> int:
     except OutputRefused as exc:
         print(f"healthsite: error: {exc}", file=sys.stderr)
         return 2
-    _report(first, "first build")
+    preview.reported = _report(first, "first build")
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     app = make_app(preview)
     try:
@@ -246,7 +247,7 @@ class Watcher(FileSystemEventHandler):
         self.running = False
         build = future.result()
         what = printable(", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else ""))
-        _report(build, f"{what} changed", time.perf_counter() - started)
+        self.preview.reported = _report(build, f"{what} changed", time.perf_counter() - started, self.preview.reported)
         reload_browsers()
         if self.changed and not self.timer:
             self._rebuild()
@@ -303,19 +304,27 @@ def reload_browsers() -> None:
             LiveReloadHandler.waiters.discard(waiter)
 
 
-def _report(build: Build | None, what: str, seconds: float | None = None) -> None:
+def _report(build: Build | None, what: str, seconds: float | None = None, before: frozenset = frozenset()) -> frozenset:
+    """Print what changed, only the problems that are new or fixed since the last report,
+    and a one-line summary; return this build's problems for the next report."""
     stamp = time.strftime("%H:%M:%S")
     if build is None:
         print(f"[{stamp}] {what}: internal error, see the browser", flush=True)
-        return
-    for problem in build.problems:
+        return before
+    now = frozenset(build.problems)
+    for problem in sorted(now - before):
         print(problem, flush=True)
+    for problem in sorted(before - now):
+        print(f"fixed: {problem}", flush=True)
+    errors = sum(1 for p in now if p.severity == "error")
+    counts = f"{errors} error{'s' * (errors != 1)}, {len(now) - errors} warning{'s' * (len(now) - errors != 1)}"
+    news = f"; {len(now - before)} new, {len(before - now)} fixed" if before else ""
     took = seconds if seconds is not None else build.seconds
     if build.written:
-        print(f"[{stamp}] {what}: rebuilt in {took * 1000:.0f} ms", flush=True)
+        print(f"[{stamp}] {what}: rebuilt in {took * 1000:.0f} ms ({counts}{news})", flush=True)
     else:
-        errors = sum(1 for p in build.problems if p.severity == "error")
-        print(f"[{stamp}] {what}: build failed with {errors} error(s); still serving the last good site", flush=True)
+        print(f"[{stamp}] {what}: build failed ({counts}{news}); still serving the last good site", flush=True)
+    return now
 
 
 # --- HTTP
@@ -405,12 +414,16 @@ def live_script(preview: Preview) -> str:
 
 
 def error_page(preview: Preview) -> str:
-    items = "\n".join(
-        f'<li class="{p.severity}"><code>{html.escape(printable(p.path))}:{p.line}</code>: '
-        f"<strong>{p.severity}</strong>: {html.escape(printable(p.message))}</li>"
-        for p in preview.problems
-    )
+    def items(severity: str) -> str:
+        return "\n".join(
+            f'<li class="{p.severity}"><code>{html.escape(printable(p.path))}:{p.line}</code>: '
+            f"<strong>{p.severity}</strong>: {html.escape(printable(p.message))}</li>"
+            for p in preview.problems if p.severity == severity)
+
     errors = sum(1 for p in preview.problems if p.severity == "error")
+    warnings = len(preview.problems) - errors
+    folded = (f"<details><summary>{warnings} warning(s): fix them before you publish</summary>\n<ul>\n{items('warning')}\n</ul></details>"
+              if warnings else "")
     return f"""<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -425,8 +438,9 @@ li.warning strong {{ color: #6b4c00; }} li.error strong {{ color: #a4000f; }}
 <h1>The preview could not be rebuilt</h1>
 <p>Fix the {errors} error(s) below and save: this page reloads by itself. The published site is not affected.</p>
 <ul>
-{items}
+{items("error")}
 </ul>
+{folded}
 </main>
 {live_script(preview)}
 </body></html>

@@ -271,3 +271,33 @@ def test_a_page_that_connects_after_a_rebuild_is_reloaded_at_once(site, server):
     assert raw_get(server.port, "/conditions/back-spasms/")[0] == 200  # served after the rebuild
     fresh = in_thread("/conditions/back-spasms/")
     assert not any('"reload"' in m for m in fresh), fresh
+
+
+def test_the_terminal_hears_only_what_is_new_or_fixed(capsys):
+    from healthsite.pipeline import Build
+    from healthsite.problems import error, warning
+    from healthsite.server import _report
+
+    grade = warning("content/conditions/a.md", 1, "reading grade 10.3 is above 9")
+    broken = error("content/conditions/a.md", 7, "unknown link [[x]]")
+    first = _report(Build([], [grade], written=True, seconds=0.1), "first build")
+    assert "reading grade" in capsys.readouterr().out
+    failed = _report(Build([], [grade, broken]), "content/conditions/a.md changed", 0.05, first)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "content/conditions/a.md:7: error: unknown link [[x]]"  # the old warning is not repeated
+    assert out[1].endswith("content/conditions/a.md changed: build failed (1 error, 1 warning; 1 new, 0 fixed); still serving the last good site")
+    _report(Build([], [grade], written=True), "content/conditions/a.md changed", 0.04, failed)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "fixed: content/conditions/a.md:7: error: unknown link [[x]]"
+    assert out[1].endswith("rebuilt in 40 ms (0 errors, 1 warning; 0 new, 1 fixed)")
+
+
+def test_error_page_puts_errors_first_and_folds_warnings():
+    from healthsite.problems import error, warning
+    from healthsite.server import Preview, error_page
+
+    preview = Preview(Path("config.yaml"), "127.0.0.1", 8000, Path("/tmp/x"))
+    preview.problems = [warning("a.md", 1, "a warning"), error("b.md", 2, "an error")]
+    page = error_page(preview)
+    assert page.index("an error") < page.index("<details>") < page.index("a warning")
+    assert "<summary>1 warning(s)" in page
