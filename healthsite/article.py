@@ -92,6 +92,7 @@ LEAD_IN_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in LEAD_IN_C
 # --- the markdown grammar ------------------------------------------------------------------
 
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)[ \t]*$")
+SNIPPET = re.compile(r"^\s*--8<--\s+[\"'](?P<name>[a-z0-9][a-z0-9-]*(?:\.md)?)[\"']\s*$")
 FOOTNOTE_DEFINITION = re.compile(r"^\[\^(?P<label>[\w-]{1,40})\]:[ \t]*(?P<text>.*)$")
 FOOTNOTE_REFERENCE = re.compile(r"\[\^(?P<label>[\w-]{1,40})\](?!:)")
 ABBREVIATION = re.compile(r"^\*\[(?P<abbr>[^\]\n]+)\]:[ \t]*(?P<title>.*)$")
@@ -330,10 +331,13 @@ Lines = list[tuple[int, str]]  # (line number, text)
 # --- sections ------------------------------------------------------------------------------
 
 
-def parse_article(document: Document) -> tuple[Article, list[Problem]]:
-    """Split a document into overview and sections; conditions get typed sections with entries."""
-    lines = list(enumerate(document.body.split("\n"), document.body_line))
-    problems = _heading_warnings(document, lines)
+def parse_article(document: Document, snippets: dict[str, str] | None = None) -> tuple[Article, list[Problem]]:
+    """Split a document into overview and sections; conditions get typed sections with entries.
+    `--8<-- "name"` lines take in content/snippets/<name>.md first."""
+    problems: list[Problem] = []
+    lines = _include_snippets(list(enumerate(document.body.split("\n"), document.body_line)), snippets or {},
+                              document.path, problems)
+    problems += _heading_warnings(document, lines)
     lines, abbreviations = _abbreviations(lines)
     if document.kind != "condition":
         overview = Section("", OVERVIEW, "", document.body_line, tuple(t for t in [_text(lines)] if t), 1)
@@ -351,6 +355,38 @@ def parse_article(document: Document) -> tuple[Article, list[Problem]]:
         anchor = _unique(anchor or make_slug(title) or "section", anchors)
         sections.append(_section(document, title, kind, level_name, reason, level, line, body, problems, anchor))
     return Article(document, overview, tuple(sections), abbreviations, footnotes), problems
+
+
+def _include_snippets(lines: Lines, snippets: dict[str, str], path: str, problems: list[Problem], depth: int = 0) -> Lines:
+    """Replace each `--8<-- "name"` line with the snippet's lines, numbered as the line
+    that includes it (so a problem in a snippet points at where it was included)."""
+    result: Lines = []
+    for number, line, fenced in _with_fences(lines):
+        match = None if fenced else SNIPPET.match(line)
+        if not match:
+            result.append((number, line))
+            continue
+        name = match["name"].removesuffix(".md")
+        if name not in snippets:
+            import difflib  # only on this error path
+
+            close = difflib.get_close_matches(name, snippets, n=1, cutoff=0.6)
+            hint = f" (did you mean `{close[0]}`?)" if close else " (snippets live in content/snippets/<name>.md)"
+            problems.append(error(path, number, f"no snippet `{name}`{hint}"))
+        elif depth >= 3:
+            problems.append(error(path, number, f"snippet `{name}` includes snippets too deeply (a snippet may include 3 levels)"))
+        else:
+            inner = [(number, text) for text in _without_front_matter(snippets[name]).split("\n")]
+            result += _include_snippets(inner, snippets, path, problems, depth + 1)
+    return result
+
+
+def _without_front_matter(text: str) -> str:
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end != -1:
+            return text[text.find("\n", end + 1) + 1:] if text.find("\n", end + 1) != -1 else ""
+    return text
 
 
 def _footnotes(lines: Lines, path: str, problems: list[Problem]) -> tuple[Lines, tuple[Footnote, ...]]:

@@ -109,6 +109,8 @@ def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
     for path in paths:
         rel = path.relative_to(config.root).as_posix()
         folder = path.relative_to(content).parts[0]
+        if folder == SNIPPETS:
+            continue  # read by read_snippets: text shared by articles, not pages
         if path.suffix != ".md":
             problems.append(warning(rel, 0, "ignored: content files end in .md (images go in static/)"))
         elif folder not in FOLDERS or len(path.relative_to(content).parts) != 2:
@@ -119,6 +121,28 @@ def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
             if document:
                 documents.append(document)
     return documents, problems
+
+
+SNIPPETS = "snippets"
+
+
+def read_snippets(config: Config) -> tuple[dict[str, str], list[Problem]]:
+    """content/snippets/<name>.md: text that articles include with `--8<-- "name"`."""
+    folder = config.root / "content" / SNIPPETS
+    if not folder.is_dir() or folder.is_symlink():
+        return {}, []
+    paths, problems = list_files(folder, config.root)
+    snippets = {}
+    for path in paths:
+        rel = path.relative_to(config.root).as_posix()
+        if path.suffix != ".md" or path.parent != folder:
+            problems.append(warning(rel, 0, "ignored: snippets are .md files directly in content/snippets/"))
+            continue
+        try:
+            snippets[path.stem] = read_bytes(path, config.max_file_size).decode("utf-8").removeprefix("\ufeff")
+        except (OSError, ValueError) as exc:
+            problems.append(error(rel, 0, f"cannot be read as UTF-8 text: {exc}"))
+    return snippets, problems
 
 
 def read_document(path: Path, rel: str, kind: str, config: Config) -> tuple[Document | None, list[Problem]]:

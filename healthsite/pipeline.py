@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .article import Article, parse_article
 from .config import Config
-from .content import FOLDERS, read_content, read_document
+from .content import FOLDERS, read_content, read_document, read_snippets
 from .files import list_files, read_bytes
 from .graph import Site, build_graph
 from .lint import lint, today
@@ -50,6 +50,8 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     problems = list(problems)
     documents, found = read_content(config)
     problems += found
+    snippets, found = read_snippets(config)
+    problems += found
     static_files, found = read_static(config)
     problems += found
     templates_ok = not (found := check_templates(config))
@@ -57,7 +59,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     lap("read")
     articles: list[Article] = []
     for document in documents:
-        article, found = parse_article(document)
+        article, found = parse_article(document, snippets)
         articles.append(article)
         problems += found
     lap("parse")
@@ -86,7 +88,8 @@ def read_articles(config: Config, paths: list[Path]) -> tuple[list[Article], lis
     """Read and parse just these files (or the .md files in these folders) under content/:
     the articles, their problems, and the paths that are not content files."""
     content = (config.root / "content").resolve()
-    articles, problems, unknown = [], [], []
+    snippets, problems = read_snippets(config)
+    articles, unknown = [], []
     for given in paths:
         files = sorted(given.rglob("*.md")) if given.is_dir() else [given]
         for path in files:
@@ -99,7 +102,7 @@ def read_articles(config: Config, paths: list[Path]) -> tuple[list[Article], lis
             document, found = read_document(resolved, rel, FOLDERS[parts[0]], config)
             problems += found
             if document:
-                article, found = parse_article(document)
+                article, found = parse_article(document, snippets)
                 articles.append(article)
                 problems += found
     return articles, sort_problems(problems), unknown

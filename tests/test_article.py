@@ -544,3 +544,19 @@ def test_a_footnote_reference_without_a_definition_is_an_error():
 def test_an_unclosed_fence_and_an_empty_heading_warn():
     _, problems = parse("## {: .causes }\n\n- Stress: x\n\n```\ncode\n## Treatments\n")
     assert [(p.line, p.message.split(":")[0]) for p in problems] == [(6, "heading has no text"), (10, "this code fence is never closed, so the rest of the file is shown as code")]
+
+
+def test_snippets_are_included_where_their_line_stands():
+    document, _ = parse_front_matter(FRONT + 'Intro.\n\n## Call 999 if:\n\n--8<-- "chest-pain"\n\n## Causes\n\n--8<-- "common-causes.md"\n',
+                                     "content/conditions/t.md", "condition", "t")
+    snippets = {"chest-pain": "- you have chest pain\n", "common-causes": "---\ntitle: ignored\n---\n- Stress: tension\n"}
+    article, problems = parse_article(document, snippets)
+    assert problems == [] and article.sections[0].urgency == "emergency"
+    assert "you have chest pain" in article.sections[0].parts[0].markdown
+    assert [(e.name, e.line) for e in article.entries()] == [("Stress", 14)]  # the line that includes it
+
+
+def test_a_missing_snippet_is_an_error_with_did_you_mean():
+    document, _ = parse_front_matter(FRONT + '--8<-- "chest-pian"\n', "content/conditions/t.md", "condition", "t")
+    _, problems = parse_article(document, {"chest-pain": "x"})
+    assert [(p.severity, p.line, p.message) for p in problems] == [("error", 6, "no snippet `chest-pian` (did you mean `chest-pain`?)")]

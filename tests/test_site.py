@@ -355,3 +355,14 @@ def test_a_broken_link_in_an_entry_is_reported_once_at_its_line(tmp_path):
     result = run_cli("check", cwd=site)
     broken = [line for line in result.stdout.splitlines() if "/nope/" in line]
     assert broken == ["content/conditions/muscle-spasms.md:36: error: broken link `/nope/`: no page at that address"]
+
+
+def test_a_snippet_is_shared_by_articles_and_is_not_a_page(tmp_path):
+    public = built_site(tmp_path / "site", {
+        "content/snippets/emergency.md": "## Call 999 if:\n\n- you have chest pain\n",
+        "content/conditions/one.md": '---\ntitle: One\nsummary: First.\nreviewed: 2026-11-20\n---\nFirst.\n\n--8<-- "emergency"\n',
+        "content/conditions/two.md": '---\ntitle: Two\nsummary: Second.\nreviewed: 2026-11-20\n---\nSecond.\n\n--8<-- "emergency"\n',
+    }, args=("--no-search",))
+    for slug in ("one", "two"):
+        assert re.search(r'data-urgency="emergency"[^>]*>\s*<h2[^>]*>.*Call 999 if:', (public / f"conditions/{slug}/index.html").read_text())
+    assert not (public / "snippets").exists()
