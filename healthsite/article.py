@@ -1026,6 +1026,20 @@ IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*(\"[^\"]+\"|'[^
 PLAIN_HTTP = re.compile(r"\]\(\s*<?http://|<http://|href\s*=\s*[\"']?http://|(?<![(<\"'=])\bhttp://", re.I)
 
 
+RAW_TAG = re.compile(r"<(?P<tag>[a-zA-Z][\w-]*)(?P<attrs>(?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*/?>")
+RAW_ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
+
+
+def raw_html_tags(text: Text) -> list[tuple[int, str, dict[str, str]]]:
+    """(line, tag, attributes) of the raw HTML tags a chunk's prose holds."""
+    found = []
+    for number, line in prose_lines(text):
+        for match in RAW_TAG.finditer(line):
+            attributes = {a[0].lower(): a[1] or a[2] or a[3] for a in RAW_ATTRIBUTE.findall(match["attrs"])}
+            found.append((number, match["tag"].lower(), attributes))
+    return found
+
+
 def images_without_alt(text: Text) -> list[int]:
     """Lines of a chunk with an image that has no alt text (markdown or raw HTML)."""
     return [number for number, line in prose_lines(text) if IMAGE_NO_ALT.search(line)]

@@ -13,9 +13,10 @@ from collections import defaultdict
 
 import textstat
 
-from .article import Article, images_without_alt, plain_http_links, plain_text, prose_lines
+from .article import Article, images_without_alt, plain_http_links, plain_text, prose_lines, raw_html_tags
 from .config import Config
 from .graph import Site
+from .markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, attribute_filter
 from .problems import Problem, warning
 from .slugs import make_slug
 
@@ -75,9 +76,24 @@ def _text_checks(article: Article) -> list[Problem]:
             found.append(warning(path, number, "image without alt text: describe it, e.g. `![A stretched calf muscle](calf.png)`"))
         for number in plain_http_links(text):
             found.append(warning(path, number, "external link is not https: use the site's https:// address"))
+        found += _removed_html(path, text)
     for source in article.document.meta.sources:
         if source.url.startswith("http://"):
             found.append(warning(path, article.document.key_lines.get("sources", 1), f"source `{source.title}` is not https: use its https:// address"))
+    return found
+
+
+def _removed_html(path: str, text) -> list[Problem]:
+    """What the sanitiser will take out of this chunk's raw HTML: never silently."""
+    found = []
+    for number, tag, attributes in raw_html_tags(text):
+        if tag not in ALLOWED_TAGS:
+            found.append(warning(path, number, f"raw HTML `<{tag}>` is removed when published: use markdown, or an allowed tag"))
+            continue
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | ALLOWED_ATTRIBUTES["*"]
+        for name, value in attributes.items():
+            if name not in allowed or (name in ("class", "id") and attribute_filter(tag, name, value) != value):
+                found.append(warning(path, number, f"`{name}` on `<{tag}>` is removed when published"))
     return found
 
 

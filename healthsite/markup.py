@@ -15,10 +15,15 @@ from markdown.preprocessors import Preprocessor
 from .article import WIKI_LINK, split_wiki_link
 from .graph import Entity
 
-ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) - {"center", "map", "area", "acronym", "strike", "tt"}) | {"section"}
+# Local video and audio with captions are allowed (their hosts are checked like images').
+MEDIA_TAGS = {"video": {"src", "controls", "width", "height", "poster", "preload", "muted", "loop", "playsinline"},
+              "audio": {"src", "controls", "preload", "muted", "loop"},
+              "source": {"src", "type"}, "track": {"src", "kind", "srclang", "label", "default"}}
+ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) - {"center", "map", "area", "acronym", "strike", "tt"}) | {"section"} | set(MEDIA_TAGS)
 ALLOWED_ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
-    "*": {"id", "lang", "title", "class"},  # id and class: only the values _attribute_filter lets through
+    **MEDIA_TAGS,
+    "*": {"id", "lang", "title", "class"},  # id and class: only the values attribute_filter lets through
 }
 # What an editor's text (raw HTML or `{: .x #y }`) may set. The page's own classes (callout,
 # care-card, entry, ...), its ids (main, section anchors) and data-* attributes are the
@@ -29,7 +34,7 @@ ALLOWED_CLASS = re.compile(r"language-[a-z0-9+#-]{1,30}")  # ```python -> class=
 ALLOWED_ID = re.compile(r"fn(?:ref\d*)?:[\w-]{1,60}")  # footnote ids: a colon no template id has
 
 
-def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+def attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "class":
         kept = [name for name in value.split() if name in ALLOWED_CLASSES or ALLOWED_CLASS.fullmatch(name)]
         return " ".join(kept) or None
@@ -171,6 +176,6 @@ class Markup:
 
     def _convert(self, text: str) -> str:
         raw = self.md.reset().convert(text)
-        clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=_attribute_filter,
+        clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=attribute_filter,
                           link_rel=None, clean_content_tags={"script", "style"})
         return EXTERNAL_LINK.sub(lambda m: '<a rel="noopener noreferrer"' + m[0][2:], clean)

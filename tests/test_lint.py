@@ -80,3 +80,23 @@ def test_two_entities_with_one_name():
 def test_a_cause_and_a_treatment_sharing_a_slug_is_expected():
     both = condition("cramps", GOOD_BODY.replace("## When", "## Treatment\n\n1. Stress: relief.\n\n## When"), SOURCES)
     assert warnings(both) == []
+
+
+def test_what_the_sanitiser_removes_is_reported_and_local_media_stays(tmp_path):
+    from conftest import make_project, run_cli
+
+    site = make_project(tmp_path / "site", {"content/pages/media.md": (
+        "---\ntitle: Media\n---\n<video controls src=\"/static/a.mp4\"><track kind=\"captions\" src=\"/static/a.vtt\" srclang=\"en\"></video>\n\n"
+        "<iframe src=\"/x/\"></iframe>\n\n<p style=\"color: red\" class=\"care-card\" onclick=\"x()\">Hi</p>\n"),
+        "static/a.mp4": b"", "static/a.vtt": "WEBVTT\n"})
+    result = run_cli("check", cwd=site)
+    lines = [l for l in result.stdout.splitlines() if l.startswith("content/pages/media.md")]
+    assert lines == [
+        "content/pages/media.md:6: warning: raw HTML `<iframe>` is removed when published: use markdown, or an allowed tag",
+        "content/pages/media.md:8: warning: `class` on `<p>` is removed when published",
+        "content/pages/media.md:8: warning: `onclick` on `<p>` is removed when published",
+        "content/pages/media.md:8: warning: `style` on `<p>` is removed when published",
+    ]
+    assert run_cli("build", "--no-search", cwd=site).returncode == 0
+    page = (site / "public/media/index.html").read_text()
+    assert '<video controls="" src="/static/a.mp4"><track kind="captions" src="/static/a.vtt" srclang="en"></video>' in page
