@@ -75,7 +75,8 @@ class Renderer:
         self.templates_dir = config.root / "templates"
         self.env = template_environment(self.templates_dir)
         # Builds run one at a time, so the shared environment's globals belong to this build.
-        self.env.globals.update(site=config, url=self.url, absolute=self.absolute, asset=self.asset, search_enabled=search)
+        self.env.globals.update(site=config, url=self.url, absolute=self.absolute, asset=self.asset, search_enabled=search,
+                                site_has_glossary=bool(site.abbreviations))
         self.markup = Markup(site.links, self.url)
 
     # --- helpers available in templates
@@ -133,6 +134,10 @@ class Renderer:
         for kind, title in (("condition", "Conditions A to Z"), ("cause", "Causes A to Z"), ("treatment", "Treatments A to Z")):
             info = PageInfo(f"{kind}s/", f"{kind}-index", title, f"Every {kind} on this site, from A to Z.", None)
             yield "index.html", info, {"kind": kind, "groups": az_groups(site.all(kind)), "structured": self._web_page(info)}, ""
+        if site.abbreviations:
+            glossary = PageInfo("glossary/", "glossary", "Glossary", "What the abbreviations on this site stand for.", None)
+            terms = sorted(site.abbreviations.items(), key=lambda item: sort_key(item[0]))
+            yield "glossary.html", glossary, {"terms": terms, "structured": self._web_page(glossary)}, ""
         search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
         yield "search.html", search, {"structured": self._web_page(search)}, ""
         for condition in conditions:
@@ -201,6 +206,11 @@ class Renderer:
         }
         return KINDS["condition"].template, self._info(condition), context, article.document.path
 
+    def _inline(self, markdown_text: str) -> str:
+        """A heading's markdown (emphasis, code, links) as HTML without its paragraph."""
+        converted = self.markup.html(markdown_text)
+        return converted[3:-4] if converted.startswith("<p>") and converted.endswith("</p>") else str(escape(heading_text(markdown_text)))
+
     def _help_pointer(self, article: Article, sections: list[dict]) -> dict | None:
         """Near the top: the most serious get-help advice, in a card or a callout."""
         if not article.urgency:
@@ -225,7 +235,8 @@ class Renderer:
         for section in sections:
             level = min(section.level, previous + 1)
             previous = level
-            views.append({"title": heading_text(section.title), "kind": section.kind, "anchor": section.anchor, "level": level,
+            views.append({"title": heading_text(section.title), "title_html": self._inline(section.title),
+                          "kind": section.kind, "anchor": section.anchor, "level": level,
                           "urgency": section.urgency, "label": _card_label(section.urgency, section.title),
                           "parts": self._parts(section.parts, level + 1)})
         return views

@@ -366,3 +366,16 @@ def test_a_snippet_is_shared_by_articles_and_is_not_a_page(tmp_path):
     for slug in ("one", "two"):
         assert re.search(r'data-urgency="emergency"[^>]*>\s*<h2[^>]*>.*Call 999 if:', (public / f"conditions/{slug}/index.html").read_text())
     assert not (public / "snippets").exists()
+
+
+def test_glossary_lists_the_abbreviations_and_headings_render_their_markup(tmp_path):
+    public = built_site(tmp_path / "site", {"content/conditions/tired-eyes.md": (FIXTURES / "styles/nhs.md").read_text(),
+                                            "content/conditions/marked.md": (
+        "---\ntitle: Marked\nsummary: A fixture.\nreviewed: 2026-11-20\n---\nText.\n\n## When *not* to see a GP\n\nText.\n")},
+                        args=("--no-search",))
+    glossary = (public / "glossary/index.html").read_text()
+    assert '<dt><abbr title="Accident and Emergency">A&amp;E</abbr></dt>' in glossary
+    assert 'href="/glossary/"' in (public / "index.html").read_text()
+    marked = (public / "conditions/marked/index.html").read_text()
+    assert re.search(r"<h2 [^>]*>(?:<span[^>]*>[^<]*</span> )?When <em>not</em> to see a GP</h2>", marked)
+    assert "*not*" not in marked.split("<main", 1)[1]
