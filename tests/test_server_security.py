@@ -123,7 +123,7 @@ def test_pages_stay_up_while_the_site_is_rebuilt(site, server):  # noqa: F811
     try:
         for number in range(10):
             edit(article, "Not drinking enough fluid" if number == 0 else f"Edit {number - 1}.", f"Edit {number}.")
-            server.wait_for(f"changed: rebuilt in", timeout=15)
+            server.wait_for(f"changed: rebuilt in", timeout=30)
             server.lines.clear()
     finally:
         done.set()
