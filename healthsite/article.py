@@ -88,6 +88,7 @@ LEAD_IN_CUES = [
     (TREATMENTS, r"\btreat(?:ment|ments|ed)?\b|\btherap|\bremed|\brelie[fv]|\bmedicines?\b|\bmedications?\b|\bthings (?:that|which) (?:can |may |might )?help\b"),
 ]
 LEAD_IN_PATTERNS = [(kind, re.compile(words, re.I)) for kind, words in LEAD_IN_CUES]
+NEVER_ENTRIES = dict(LEAD_IN_PATTERNS)["none"]  # side effects, complications, tests, types
 
 # --- the markdown grammar ------------------------------------------------------------------
 
@@ -621,7 +622,7 @@ class _Flow:
         callout, bad = _alert_or_admonition(block)
         if bad:
             self.problems.append(error(self.path, block.lines[0][0], bad))
-        return callout or (_callout(block) if block.kind == "quote" and not bad else None)
+        return callout or (_help_quote(block) if block.kind == "quote" and not bad else None)
 
     def _list_kind(self, lead: str) -> str | None:
         """The entry kind of a list's items, or None when they stay text. In a causes,
@@ -705,8 +706,8 @@ def lead_in_kind(lead: str) -> tuple[str | None, bool]:
     for kind, pattern in LEAD_IN_PATTERNS:
         if kind in ENTRY_KINDS and pattern.search(opening):
             return kind, True
-    if LEAD_IN_PATTERNS[1][1].search(lead):
-        return "none", False  # side effects, complications, tests, types: never entries
+    if NEVER_ENTRIES.search(lead):
+        return "none", False
     best = None
     for kind, pattern in LEAD_IN_PATTERNS:
         for found in pattern.finditer(lead):
@@ -909,7 +910,7 @@ def _blocks(lines: Lines) -> list[_Block]:
     return [b for b in blocks if any(text.strip() for _, text in b.lines)]
 
 
-def _callout(block: _Block) -> Callout | None:
+def _help_quote(block: _Block) -> Callout | None:
     """A blockquote that opens with get-help words (`> **Call 999 if:**`) is a care card."""
     lines = [(n, re.sub(r"^\s*> ?", "", text)) for n, text in block.lines]
     first = _strip_markup(lines[0][1]).strip().lstrip("#").strip()

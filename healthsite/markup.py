@@ -12,7 +12,7 @@ import nh3
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
-from .article import WIKI_LINK, split_wiki_link
+from .article import FENCE, WIKI_LINK, split_wiki_link
 from .graph import Entity
 
 # Local video and audio with captions are allowed (their hosts are checked like images').
@@ -85,13 +85,12 @@ class _ListsAfterText(Preprocessor):
     before its first item makes it a list; code fences are left alone."""
 
     ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
-    FENCE = re.compile(r"^\s*(```|~~~)")
 
     def run(self, lines: list[str]) -> list[str]:
         result: list[str] = []
         fenced, in_list = False, False
         for line in lines:
-            if self.FENCE.match(line):
+            if FENCE.match(line):
                 fenced = not fenced
             elif not fenced:
                 if self.ITEM.match(line):
@@ -113,14 +112,13 @@ class _TwoSpaceNesting(Preprocessor):
 
     TOP_ITEM = re.compile(r"^ ?(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
     NESTED_ITEM = re.compile(r"^( +)(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
-    FENCE = re.compile(r"^\s*(```|~~~)")
 
     def run(self, lines: list[str]) -> list[str]:
         result: list[str] = []
         block: list[str] = []  # the lines of one top-level list
         fenced = False
         for line in lines:
-            if self.FENCE.match(line) and not (block and line[:1].isspace()):
+            if FENCE.match(line) and not (block and line[:1].isspace()):
                 fenced = not fenced
             starts = not fenced and self.TOP_ITEM.match(line)
             if block and not starts and line.strip() and not line[:1].isspace() and not block[-1].strip():

@@ -186,24 +186,25 @@ def text_list(value: Any) -> tuple[str, ...]:
 REDIRECT_PATH = re.compile(r"^/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)+\Z")
 
 
+def _list_matching(value: Any, pattern: re.Pattern, what: str) -> tuple[str, ...]:
+    """A list of text whose every item matches pattern; `what` says what it must list."""
+    items = text_list(value)
+    for item in items:
+        if not pattern.match(item):
+            raise ValueError(f"must list {what}, not `{item}`")
+    return items
+
+
 def redirect_paths(value: Any) -> tuple[str, ...]:
     """Old addresses of a page: `/old/path/`, root-relative, ending in a slash."""
-    paths = text_list(value)
-    for path in paths:
-        if not REDIRECT_PATH.match(path):
-            raise ValueError(f"must list old addresses like `/old-name/`, starting and ending with `/`, not `{path}`")
-    return paths
+    return _list_matching(value, REDIRECT_PATH, "old addresses like `/old-name/`, starting and ending with `/`")
 
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: `$` would let a final newline through
 
 
 def slug_list(value: Any) -> tuple[str, ...]:
-    items = text_list(value)
-    for item in items:
-        if not SLUG_RE.match(item):
-            raise ValueError(f"must list slugs (lowercase letters, digits and hyphens), not `{item}`")
-    return items
+    return _list_matching(value, SLUG_RE, "slugs (lowercase letters, digits and hyphens)")
 
 
 def positive_int(value: Any, limit: int | None = None) -> int:
