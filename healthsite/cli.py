@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .config import load_config
-from .pipeline import OutputRefused, build_site, publish
+from .pipeline import OutputRefused, build_site, project_cache, publish
 from .problems import ERROR, WARNING, has_errors
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -26,15 +26,21 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--config", default="config.yaml", help="the site's config file (default: config.yaml)")
         return sub
 
+    def speed(sub):
+        sub.add_argument("--jobs", type=int, default=0, metavar="N", help="processes for a big build (default: one per core)")
+        sub.add_argument("--no-cache", action="store_true", help="start cold: do not use or write .healthsite-cache/")
+
     build = with_config(commands.add_parser("build", help="build the site into the output folder"))
     build.add_argument("--out", help="output folder (default: output_dir in config.yaml, or public/)")
     build.add_argument("--drafts", action="store_true", help="include articles with `draft: true`")
     build.add_argument("--no-search", action="store_true", help="skip building the search index")
+    speed(build)
 
-    check = with_config(commands.add_parser("check", help="check every file and list every problem; writes nothing"))
+    check = with_config(commands.add_parser("check", help="check every file and list every problem; writes no site"))
     check.add_argument("--drafts", action="store_true", help="check drafts as if published")
     check.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     check.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    speed(check)
 
     serve = with_config(commands.add_parser("serve", help="preview the site, rebuilding and reloading on every save"))
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -80,8 +86,10 @@ def cmd_build(args) -> int:
     if config is None:
         return EXIT_USAGE
     try:
+        cache = project_cache(config, enabled=not args.no_cache)
         build = publish(config, Path(args.out) if args.out else None, drafts=args.drafts, problems=problems,
-                        search=not args.no_search)
+                        search=not args.no_search, cache=cache, jobs=args.jobs)
+        cache.close()
     except OutputRefused as exc:
         print(f"healthsite: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -91,8 +99,9 @@ def cmd_build(args) -> int:
         print(f"build failed: {_summary(build.problems)}; the published site was not changed", file=sys.stderr)
         return EXIT_ERRORS
     out = Path(args.out) if args.out else config.output_path
-    pages = sum(1 for o in build.outputs if o.path.endswith(".html"))
-    print(f"built {pages} pages into {out} in {build.seconds:.2f} s" + (f" ({_summary(build.problems)})" if build.problems else ""))
+    done = "nothing changed: " if build.unchanged else ""
+    print(f"{done}built {build.page_count} pages into {out} in {build.seconds:.2f} s"
+          + (f" ({_summary(build.problems)})" if build.problems else ""))
     return EXIT_OK
 
 
@@ -100,7 +109,9 @@ def cmd_check(args) -> int:
     config, problems = _config(args)
     if config is None:
         return EXIT_USAGE
-    build = build_site(config, drafts=args.drafts, problems=problems, search=False)
+    cache = project_cache(config, enabled=not args.no_cache)
+    build = build_site(config, drafts=args.drafts, problems=problems, search=False, cache=cache, jobs=args.jobs)
+    cache.close()
     failed = has_errors(build.problems) or (args.strict and bool(build.problems))
     if args.format == "json":
         print(json.dumps({"ok": not failed, "problems": [p.as_dict() for p in build.problems]}, indent=2))
@@ -156,7 +167,7 @@ def cmd_review(args) -> int:
     if config is None:
         return EXIT_USAGE
     build = build_site(config, problems=problems, search=False)
-    print(FORMATS[args.format](review_rows(build.site, config.review_interval, today(), args.due_within)))
+    print(FORMATS[args.format](review_rows(build.site, config.review_interval, today(), args.due_within, build.grades)))
     if has_errors(build.problems):
         print(f"review: the site has {_summary(build.problems)}: run `check`", file=sys.stderr)
     return EXIT_OK

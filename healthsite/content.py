@@ -100,12 +100,25 @@ FIELDS = {
 
 def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
     documents, problems = [], []
+    files, problems = content_files(config)
+    for path, rel, kind in files:
+        document, found = read_document(path, rel, kind, config)
+        problems += found
+        if document:
+            documents.append(document)
+    return documents, problems
+
+
+def content_files(config: Config) -> tuple[list[tuple[Path, str, str]], list[Problem]]:
+    """The article files under content/ as (path, path from the project root, kind), and
+    the problems of the files that are not articles."""
     content = config.root / "content"
     if content.is_symlink():
         return [], [error("content", 0, "is a link to a folder: move the folder itself here")]
     if not content.is_dir():
         return [], [error("content", 0, "no content/ folder: create content/conditions/ and add an article")]
     paths, problems = list_files(content, config.root)
+    files = []
     for path in paths:
         rel = path.relative_to(config.root).as_posix()
         folder = path.relative_to(content).parts[0]
@@ -116,11 +129,8 @@ def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
         elif folder not in FOLDERS or len(path.relative_to(content).parts) != 2:
             problems.append(error(rel, 0, f"not in a content folder: put it in content/{{{','.join(FOLDERS)}}}/"))
         else:
-            document, found = read_document(path, rel, FOLDERS[folder], config)
-            problems += found
-            if document:
-                documents.append(document)
-    return documents, problems
+            files.append((path, rel, FOLDERS[folder]))
+    return files, problems
 
 
 SNIPPETS = "snippets"
@@ -146,6 +156,12 @@ def read_snippets(config: Config) -> tuple[dict[str, str], list[Problem]]:
 
 
 def read_document(path: Path, rel: str, kind: str, config: Config) -> tuple[Document | None, list[Problem]]:
+    raw, problems = read_raw(path, rel, config)
+    return (None, problems) if raw is None else document_from_bytes(raw, rel, kind, path.stem)
+
+
+def read_raw(path: Path, rel: str, config: Config) -> tuple[bytes | None, list[Problem]]:
+    """A content file's bytes, or why they cannot be used."""
     slug = path.stem
     if not schema.SLUG_RE.match(slug):
         return None, [error(rel, 0, f"bad file name `{path.name}`: use lowercase letters, digits and hyphens, e.g. `{_suggest_slug(slug)}.md`")]
@@ -159,6 +175,11 @@ def read_document(path: Path, rel: str, kind: str, config: Config) -> tuple[Docu
     if len(raw) > config.max_file_size:
         size = path.stat().st_size
         return None, [error(rel, 0, f"file is {size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size in config.yaml)")]
+    return raw, []
+
+
+def document_from_bytes(raw: bytes, rel: str, kind: str, slug: str) -> tuple[Document | None, list[Problem]]:
+    """The document in a content file's bytes: a function of the bytes alone, so it can be cached by them."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

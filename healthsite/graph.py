@@ -9,6 +9,7 @@ only from entries, wiki links and front matter (content-format.md, section 5).
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -43,6 +44,11 @@ class Entity:
     def key(self) -> Key:
         return (self.kind, self.slug)
 
+    @functools.cached_property
+    def order(self) -> tuple:
+        """Its place in an A to Z list (collation keys are slow: made once per entity)."""
+        return (sort_key(self.title), self.slug)
+
     @property
     def summary(self) -> str:
         return self.article.document.meta.summary if self.article else ""
@@ -72,7 +78,7 @@ class Site:
     abbreviations: dict[str, str] = field(default_factory=dict)  # `A&E` -> `Accident and Emergency`, site-wide
 
     def all(self, kind: str) -> list[Entity]:
-        return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: (sort_key(e.title), e.slug))
+        return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: e.order)
 
     def related(self, entity: Entity, relation: str) -> list[Entity]:
         return [self.entities[key] for key in self.relations.get((entity.key, relation), [])]
@@ -223,7 +229,7 @@ def _sorted(relations, entities) -> dict[tuple[Key, str], list[Key]]:
     result = {}
     for (key, name), others in relations.items():
         if key[0] != "condition" or name in ("prevents", "leads_to", "treats"):
-            others = sorted(others, key=lambda k: (sort_key(entities[k].title), k))
+            others = sorted(others, key=lambda k: (entities[k].order, k[0]))
         result[(key, name)] = others
     return result
 

@@ -7,11 +7,14 @@ A function of the linked site, the settings and today's date.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import math
 import os
+import re
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Mapping
 
-import textstat
+import pyphen
 
 from .article import Article, images_without_alt, plain_http_links, plain_text, prose_lines, raw_html_tags
 from .config import Config
@@ -29,20 +32,34 @@ def today() -> dt.date:
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch.isdigit() else dt.date.today()
 
 
-def lint(site: Site, config: Config, day: dt.date) -> list[Problem]:
+@dataclass(frozen=True)
+class ArticleChecks:
+    """The checks that need nothing but the article: done once per version of a file
+    (in parallel on a cold build) and kept in the build cache with the parsed article."""
+
+    problems: tuple[Problem, ...]
+    grade: float  # Flesch-Kincaid reading grade
+
+
+def check_article(article: Article, readability: Readability | None = None) -> ArticleChecks:
+    return ArticleChecks(tuple(_text_checks(article)), reading_grade(article, readability))
+
+
+def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleChecks] = {}) -> list[Problem]:
     problems: list[Problem] = []
     for entity in site.entities.values():
         if entity.article:
-            problems += _text_checks(entity.article)
+            checked = checks.get(entity.source_path) or check_article(entity.article)
+            problems += checked.problems
             if entity.kind == "condition":
-                problems += _condition_checks(entity.article, config, day)
+                problems += _condition_checks(entity.article, config, day, checked.grade)
             elif entity.kind in ("cause", "treatment") and not entity.mentions:
                 problems.append(warning(entity.source_path, 1, f"no condition article names this {entity.kind}: add it to a condition's {entity.kind}s section"))
     problems += _same_names(site)
     return problems
 
 
-def _condition_checks(article: Article, config: Config, day: dt.date) -> list[Problem]:
+def _condition_checks(article: Article, config: Config, day: dt.date, grade: float) -> list[Problem]:
     document, meta = article.document, article.document.meta
     path, lines = document.path, document.key_lines
     found = []
@@ -56,7 +73,6 @@ def _condition_checks(article: Article, config: Config, day: dt.date) -> list[Pr
         found.append(warning(path, 1, "no get-help advice: add `## When to see a doctor` (or `## Call 999 if:`)"))
     if len(meta.summary) > SUMMARY_LIMIT:
         found.append(warning(path, lines.get("summary", 1), f"`summary` is {len(meta.summary)} characters: keep it to one sentence within {SUMMARY_LIMIT}"))
-    grade = reading_grade(article)
     if grade > config.reading_grade:
         found.append(warning(path, 1, f"reading grade {grade:.1f} is above {config.reading_grade:g}: use shorter sentences and everyday words"))
     for section in article.sections:
@@ -101,16 +117,47 @@ def _chunks(article: Article):
     return (text for text, _, _ in article.texts())
 
 
-def reading_grade(article: Article) -> float:
+def reading_grade(article: Article, readability: "Readability | None" = None) -> float:
     """Flesch-Kincaid grade of the article's prose (markdown syntax and links reduced to their words)."""
     lines = [line for text in _chunks(article) for _, line in prose_lines(text)]
-    return _grade(plain_text("\n".join(lines)).strip())
+    return (readability or Readability()).grade(plain_text("\n".join(lines)).strip())
 
 
-@functools.lru_cache(maxsize=100_000)
-def _grade(prose: str) -> float:
-    """Cached across preview rebuilds: unchanged articles are not measured again."""
-    return float(textstat.flesch_kincaid_grade(prose)) if prose else 0.0
+class Readability:
+    """Flesch-Kincaid grade exactly as textstat 0.7.4 computes it, with each word's syllables
+    counted once per process instead of once per use: a site's articles share most words.
+    (tests/test_lint.py holds it to textstat's own figures.)"""
+
+    PUNCTUATION = re.compile(r"[^\w\s]")
+    SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+
+    def __init__(self):
+        self.hyphenator = pyphen.Pyphen(lang="en_US")
+        self.syllables: dict[str, int] = {}
+
+    def grade(self, text: str) -> float:
+        if not text:
+            return 0.0
+        words = self._words(text)
+        if not words:
+            return _round(-15.59)
+        sentences = max(1, sum(1 for sentence in self.SENTENCE.findall(text) if len(self._words(sentence)) > 2))
+        syllables = sum(self._syllables(word) for word in self.PUNCTUATION.sub("", text.lower()).split())
+        return _round(0.39 * _round(len(words) / sentences) + 11.8 * _round(syllables / len(words)) - 15.59)
+
+    def _words(self, text: str) -> list[str]:
+        return self.PUNCTUATION.sub("", text).split()
+
+    def _syllables(self, word: str) -> int:
+        count = self.syllables.get(word)
+        if count is None:
+            count = self.syllables[word] = len(self.hyphenator.positions(word)) + 1
+        return count
+
+
+def _round(number: float) -> float:
+    """textstat's rounding to one decimal: halves away from zero."""
+    return math.floor(number * 10 + math.copysign(0.5, number)) / 10
 
 
 def _same_names(site: Site) -> list[Problem]:

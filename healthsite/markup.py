@@ -1,11 +1,10 @@
-"""Markdown to safe HTML: one Markdown instance for the whole site, wiki links
-resolved from the site graph, raw HTML cleaned by an allow-list sanitiser."""
+"""Markdown to safe HTML: one Markdown instance per process, wiki links resolved from
+each page's link map, raw HTML cleaned by an allow-list sanitiser."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from typing import Callable
 
 import markdown
 import nh3
@@ -13,7 +12,6 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from .article import FENCE, WIKI_LINK, split_wiki_link
-from .graph import Entity
 
 # Local video and audio with captions are allowed (their hosts are checked like images').
 MEDIA_TAGS = {"video": {"src", "controls", "width", "height", "poster", "preload", "muted", "loop", "playsinline"},
@@ -45,17 +43,19 @@ EXTERNAL_LINK = re.compile(r'<a href="(?:https?:)?//')
 
 
 class _WikiLinks(InlineProcessor):
-    def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
+    """`[[target|label]]` as a link to the URL the page's link map gives (a span if none)."""
+
+    def __init__(self, markup: "Markup"):
         super().__init__(WIKI_LINK.pattern)
-        self.links, self.url_for = links, url_for
+        self.markup = markup
 
     def handleMatch(self, match, data):  # noqa: N802 (Markdown's API)
         target, label = split_wiki_link(match[1])
-        entity = self.links.get(target)
-        element = etree.Element("a" if entity else "span")
+        url = self.markup.links.get(target)
+        element = etree.Element("a" if url else "span")
         element.text = label
-        if entity:
-            element.set("href", self.url_for(entity))
+        if url:
+            element.set("href", url)
         return element, match.start(0), match.end(0)
 
 
@@ -137,43 +137,80 @@ class _TwoSpaceNesting(Preprocessor):
         return [" " * (2 * (len(line) - len(line.lstrip(" ")))) + line.lstrip(" ") for line in block]
 
 
-# Shared across builds, so a preview rebuild converts only the text that changed:
-# the same markdown whose wiki links lead to the same URLs gives the same HTML.
-_CACHE: dict[tuple, str] = {}
-_CACHE_LIMIT = 500_000
+# A paragraph of nothing but words and plain punctuation is `<p>text</p>` whatever Markdown
+# does: it skips Markdown (whose cost is per character, for every inline pattern).
+# tests/test_markup.py checks the shortcut against Markdown on generated text.
+PLAIN_PARAGRAPH = re.compile(r"[^\W_][\w .,;:?!'\"()%/+-]*", re.UNICODE)
+PLAIN_LINE_START = re.compile(r"^(?:[\s+-]|\d+[.)]|[:=])", re.MULTILINE)
+
+SPLIT = "hssplit7c1e"  # a paragraph of its own between two chunks of one conversion
+SPLIT_PARAGRAPH = re.compile(rf"<p>{SPLIT}</p>\n?")
+RAW_HTML = re.compile(r"<[A-Za-z/!?]")
 
 
 class Markup:
-    """Converts markdown chunks; reuse one instance for the whole site."""
+    """Markdown to safe HTML for one page at a time; one instance serves a whole process.
 
-    def __init__(self, links: dict[str, Entity], url_for: Callable[[Entity], str]):
-        self.links, self.url_for = links, url_for
+    `convert` takes all of a page's chunks and, where it safely can, converts them in one
+    Markdown call and one sanitiser pass: Python-Markdown's cost is mostly per call."""
+
+    def __init__(self):
         self.md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
         self.md.preprocessors.register(_ListsAfterText(self.md), "lists_after_text", 6)
         self.md.preprocessors.register(_TwoSpaceNesting(self.md), "two_space_nesting", 5)
+        self.links: dict[str, str] = {}  # the page's wiki-link targets -> URLs
+        self.footnotes: dict[str, int] = {}  # the page's article's note numbers
         # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
-        self.md.inlinePatterns.register(_WikiLinks(links, url_for), "wikilink", 175)
-        self.footnotes: dict[str, int] = {}  # the current article's note numbers
+        self.md.inlinePatterns.register(_WikiLinks(self), "wikilink", 175)
         self.md.inlinePatterns.register(_FootnoteRefs(self), "article_footnote", 176)
 
-    def html(self, text: str) -> str:
-        if not text.strip():
-            return ""
-        key = (text, *(self._target(match[1]) for match in WIKI_LINK.finditer(text)),
-               *(self.footnotes.get(label) for label in re.findall(r"\[\^([\w-]{1,40})", text)))
-        cached = _CACHE.get(key)
-        if cached is None:
-            if len(_CACHE) >= _CACHE_LIMIT:
-                _CACHE.clear()
-            cached = _CACHE[key] = self._convert(text)
-        return cached
+    def convert(self, chunks: list[str], links: dict[str, str] | None = None, footnotes: dict[str, int] | None = None,
+                abbreviations: tuple[tuple[str, str], ...] = ()) -> list[str]:
+        """Each chunk's HTML. Abbreviations are `(abbr, title)` pairs that apply to every chunk."""
+        self.links, self.footnotes = links or {}, footnotes or {}
+        definitions = "\n\n" + "\n".join(f"*[{abbr}]: {title}" for abbr, title in abbreviations) if abbreviations else ""
+        result = [""] * len(chunks)
+        wanted = []
+        for i, chunk in enumerate(chunks):
+            plain = _plain_paragraph(chunk, abbreviations)
+            if plain is not None:
+                result[i] = plain
+            elif chunk.strip():
+                wanted.append(i)
+        joined = self._joined([chunks[i] for i in wanted], definitions) if len(wanted) > 1 else None
+        for i, html in zip(wanted, joined or (self._convert(chunks[i] + definitions) for i in wanted)):
+            result[i] = html
+        return result
 
-    def _target(self, inner: str) -> str | None:
-        entity = self.links.get(split_wiki_link(inner)[0])
-        return self.url_for(entity) if entity else None
+    def html(self, text: str) -> str:
+        """One chunk on its own, with no links or notes: for tests and one-off text."""
+        return self.convert([text])[0]
+
+    def _joined(self, chunks: list[str], definitions: str) -> list[str] | None:
+        """All chunks in one conversion, split again at paragraphs of their own; None where
+        that is not safe: raw HTML could open an element that a split would cut in two, and
+        a fence or a block left open swallows the split paragraphs (their count then differs)."""
+        if any(RAW_HTML.search(chunk) or SPLIT in chunk for chunk in chunks):
+            return None
+        html = self._convert(f"\n\n{SPLIT}\n\n".join(chunks) + definitions)
+        pieces = SPLIT_PARAGRAPH.split(html)
+        return pieces if len(pieces) == len(chunks) else None
 
     def _convert(self, text: str) -> str:
         raw = self.md.reset().convert(text)
         clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=attribute_filter,
                           link_rel=None, clean_content_tags={"script", "style"})
         return EXTERNAL_LINK.sub(lambda m: '<a rel="noopener noreferrer"' + m[0][2:], clean)
+
+
+def _plain_paragraph(chunk: str, abbreviations: tuple[tuple[str, str], ...]) -> str | None:
+    """`<p>chunk</p>` when the chunk is one paragraph of plain words, which Markdown would
+    leave as it is: no markup characters, no line that starts a list, a quote or code, no
+    line break, no abbreviation to mark. None otherwise ("" for an empty chunk)."""
+    text = chunk.strip()
+    if not text:
+        return ""
+    if (not PLAIN_PARAGRAPH.fullmatch(text.replace("\n", " ")) or "\n\n" in text or " \n" in text
+            or PLAIN_LINE_START.search(text) or any(abbr in text for abbr, _ in abbreviations)):
+        return None
+    return f"<p>{text}</p>"

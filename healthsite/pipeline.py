@@ -1,7 +1,8 @@
-"""The stages strung together: read -> parse -> link -> render -> (write).
+"""The stages strung together: read -> parse -> link -> plan -> render -> (write).
 
 `build_site` is a function of the project's files: it returns every output
 file and every problem, and writes nothing. `publish` writes only a clean build.
+A `BuildCache` makes both incremental: what did not change is not done again.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .article import Article, parse_article
+from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version, digest
 from .config import Config
-from .content import FOLDERS, read_content, read_document, read_snippets
+from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes
 from .graph import Site, build_graph
 from .lint import lint, today
+from .plan import Page, plan
 from .problems import Problem, error, has_errors, sort_problems
-from .render import Output, Renderer, asset_urls
-from .write import (broken_links, index_search, offsite_media, recover, refuse_output, site_files, url_clashes,
+from .render import Output, PageRenderer, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
+from .workers import ParseTask, Parsed, parse_files, render_pages
+from .write import (broken_links, build_id, index_search, offsite_media, recover, refuse_output, site_files, url_clashes,
                     vanished_addresses, write_site)
 
 
@@ -31,57 +35,216 @@ class Build:
     seconds: float = 0.0
     written: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    manifest: Manifest | None = None  # what this build would leave in the output folder
+    unchanged: bool = False  # nothing the site is made of changed since the build already at `out`
+    rendered: int = 0  # pages rendered (the rest were unchanged)
+    grades: dict[str, float] = field(default_factory=dict)  # reading grade of each article, by file
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.problems)
 
+    @property
+    def page_count(self) -> int:
+        if self.unchanged and self.manifest:
+            return sum(1 for path in self.manifest.pages if path.endswith(".html"))
+        return sum(1 for o in self.outputs if o.path.endswith(".html"))
+
 
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
-               search: bool = True, editor_pages: bool = False, out: Path | None = None) -> Build:
-    """Everything but writing: the outputs and the problems of the whole site."""
+               search: bool = True, editor_pages: bool = False, out: Path | None = None,
+               cache: BuildCache | None = None, jobs: int | None = None, skip_unchanged: bool = False) -> Build:
+    """Everything but writing: the outputs and the problems of the whole site.
+
+    With a `cache`, parsing, Markdown and whole pages are reused where their inputs are
+    the same, and pages unchanged since the build at `out` are not rendered again. With
+    `skip_unchanged`, a build of exactly what is already at `out` stops after reading."""
     start = time.perf_counter()
     day = day or today()
+    out = (out or config.output_path).resolve()
+    cache = cache or BuildCache(namespace=namespace())
     timings: dict[str, float] = {}
 
     def lap(name: str) -> None:
         timings[name] = time.perf_counter() - start - sum(timings.values())
 
     problems = list(problems)
-    documents, found = read_content(config)
-    problems += found
     snippets, found = read_snippets(config)
     problems += found
     static_files, found = read_static(config)
     problems += found
     templates_ok = not (found := check_templates(config))
     problems += found
+    files, found = content_files(config)
+    problems += found
+    raws = read_files(files, config, problems)
+    settings_text = repr((config, day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
+                          template_files(config)))
+    inputs = digest(settings_text, *(key for key, _ in raws))
+    before = published_manifest(cache, out)
+    if skip_unchanged and before and before.inputs == inputs and not has_errors(problems):
+        lap("read")  # nothing changed since the build at `out`: its problems are still the problems
+        return Build([], sort_problems(problems + list(before.problems)), None, time.perf_counter() - start,
+                     timings=timings, manifest=before, unchanged=True)
     lap("read")
-    articles: list[Article] = []
-    for document in documents:
-        article, found = parse_article(document, snippets)
-        articles.append(article)
-        problems += found
+    parsed = parse_all(raws, snippets, cache, jobs)
+    articles = [article for article, _, _ in parsed if article]
+    checks = {article.document.path: checked for article, _, checked in parsed if article}
+    problems += [problem for _, found, _ in parsed for problem in found]
     lap("parse")
+
     def shown(article: Article) -> bool:
         return drafts or not article.document.meta.draft
 
     published = [a for a in articles if shown(a)]
     hidden = [a for a in articles if not shown(a)]  # drafts: kept only to explain links to them
     site, found = build_graph(published, hidden)
-    problems += found + lint(site, config, day)
+    problems += found + lint(site, config, day, checks)
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode
         return Build([], sort_problems(problems), site, time.perf_counter() - start, timings=timings)
-    rendered = Renderer(config, site, asset_urls(config, static_files), day, search, editor_pages).render_all()
-    problems += rendered.problems
-    moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
-    outputs = static_files + rendered.outputs + site_files(config, rendered.pages, moved)
-    if not editor_pages:  # the preview starts afresh each time: only published sites remember
-        problems += vanished_addresses(config, out or config.output_path, outputs)
-    problems += url_clashes(outputs) + broken_links(outputs, config) + offsite_media(outputs, config)
+    assets = asset_urls(config, static_files)
+    settings = Settings(config, tuple(sorted(assets.items())), search, bool(site.abbreviations))
+    renderer = _renderer(cache, settings)
+    found = compile_templates(config, renderer.env)
+    if found:
+        return Build([], sort_problems(problems + found), site, time.perf_counter() - start, timings=timings)
+    grades = {path: c.grade for path, c in checks.items()}
+    pages = plan(site, config, day, editor_pages, grades)
+    lap("plan")
+    page_outputs, records, found, rendered = render_site(pages, settings_text, settings, renderer, cache, before, out, jobs)
+    problems += found
+    template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
     lap("render")
-    return Build(outputs, sort_problems(problems), site, time.perf_counter() - start, timings=timings)
+    moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
+    infos = [page.info for page in pages if not page.info.path.endswith(".html")]
+    outputs = static_files + page_outputs + site_files(config, infos, moved)
+    if not editor_pages:  # the preview starts afresh each time: only published sites remember
+        problems += vanished_addresses(config, out, outputs)
+    checked = {**static_records(static_files, config.base_path), **records}
+    problems += url_clashes(outputs) + offsite_media(checked, outputs, config)
+    if not template_failed:
+        problems += broken_links(checked, outputs, config)
+    lap("check")
+    problems = sort_problems(problems)
+    manifest = Manifest(digest(inputs, *(r.key for r in records.values())), inputs, records,
+                        tuple(p for p in problems if p.severity == "warning"))
+    return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
+                 grades=grades)
+
+
+def _renderer(cache: BuildCache, settings: Settings) -> PageRenderer:
+    """The cache's renderer for these settings: its Jinja environment has the templates compiled."""
+    if settings not in cache.renderers:
+        cache.renderers.clear()  # other settings' renderers will not be asked for again
+        cache.renderers[settings] = PageRenderer(settings)
+    return cache.renderers[settings]
+
+
+def namespace() -> str:
+    """Cached values are valid only for this generator code. (Settings are part of each key
+    that depends on them, so `serve` and `build` share one cache.)"""
+    return digest(code_version())
+
+
+def project_cache(config: Config, enabled: bool = True) -> BuildCache:
+    """The cache in the project's .healthsite-cache/ folder (or one in memory only)."""
+    return BuildCache(config.root / CACHE_FOLDER if enabled else None, namespace())
+
+
+def read_files(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem]) -> list[tuple[str, ParseTask]]:
+    """Each content file's bytes, with the key its parse is cached under."""
+    raws = []
+    for path, rel, kind in files:
+        raw, found = read_raw(path, rel, config)
+        problems += found
+        if raw is not None:
+            raws.append((digest(rel, kind, raw), (raw, rel, kind, path.stem)))
+    return raws
+
+
+def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None) -> list[Parsed]:
+    """Parsed articles, from the cache where the file (and the snippets) are unchanged."""
+    snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
+    keys = [digest(key, snippets_key) for key, _ in raws]
+    results = {key: cache.document(key) for key in keys}
+    missing = [(key, task) for key, (_, task) in zip(keys, raws) if results[key] is None]
+    for (key, _), parsed in zip(missing, parse_files([task for _, task in missing], snippets, jobs)):
+        results[key] = parsed
+        cache.put_document(key, parsed)
+    cache.forget_documents(set(keys))
+    return [results[key] for key in keys]
+
+
+def render_site(pages: list[Page], settings_text: str, settings: Settings, renderer, cache: BuildCache,
+                before: Manifest | None, out: Path, jobs: int | None):
+    """Every page's output: the published file where its key is unchanged, else rendered
+    (with its Markdown from the cache where the same text was converted before)."""
+    base = digest(settings_text, repr(settings))
+    outputs, records, problems, tasks, keys = [], {}, [], [], {}
+    for page in pages:
+        key = keys[page.path] = digest(base, repr(page))
+        old = before.pages.get(page.path) if before else None
+        if old and old.key == key and _same_size(out / page.path, old.size):
+            outputs.append(Output(page.path, out / page.path, page.source))
+            records[page.path] = old
+        else:
+            tasks.append((page, cache.page_html(html_key(page))))
+    for (page, cached), (result, html) in zip(tasks, render_pages(tasks, settings, renderer, jobs)):
+        if result.problem:
+            problems.append(result.problem)
+            continue
+        if cached is None:
+            cache.put_page_html(html_key(page), html)
+        outputs.append(Output(page.path, result.packed, page.source, packed=True))
+        records[page.path] = PageRecord(keys[page.path], result.size, result.links, result.media)
+    cache.commit()
+    return outputs, records, problems, len(tasks)
+
+
+def static_records(static_files: list[Output], base: str) -> dict[str, PageRecord]:
+    """HTML files in static/ are published as they are, and their links checked like pages'."""
+    records = {}
+    for out in static_files:
+        if out.path.endswith(".html"):
+            text = out.data.decode("utf-8", "replace")
+            page_url = base + out.path.removesuffix("index.html")
+            records[out.path] = PageRecord("", len(out.data), page_links(text, page_url, base), offsite_media_urls(text))
+    return records
+
+
+def html_key(page: Page) -> str:
+    return digest(repr(page.markdown), repr(page.text))
+
+
+def _same_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def published_manifest(cache: BuildCache, out: Path) -> Manifest | None:
+    """The manifest of the build now at `out`, if the cache has the one that wrote those very files."""
+    manifest = cache.manifest(out)
+    if manifest is None or build_id(out) != manifest.build:
+        return None
+    return manifest
+
+
+def template_files(config: Config) -> list[tuple[str, str]]:
+    """Each template's path and digest: a changed template changes every page's key."""
+    folder = config.root / "templates"
+    if not folder.is_dir():
+        return []
+    paths, _ = list_files(folder, config.root)
+    found = []
+    for path in paths:
+        try:
+            found.append((path.relative_to(config.root).as_posix(), digest(read_bytes(path))))
+        except OSError:
+            pass  # check_templates reports it
+    return sorted(found)
 
 
 def read_articles(config: Config, paths: list[Path]) -> tuple[list[Article], list[Problem], list[Path]]:
@@ -150,22 +313,28 @@ class OutputRefused(Exception):
 
 
 def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = (),
-            search: bool = True, editor_pages: bool = False) -> Build:
+            search: bool = True, editor_pages: bool = False, cache: BuildCache | None = None, jobs: int | None = None) -> Build:
     """Build and, only when there is no error, replace the output folder.
 
     With `search`, the Pagefind index is built in the staging folder, the last
     step before the swap, so the published index always matches the pages."""
-    out = out or config.output_path
+    out = (out or config.output_path).resolve()
     reason = refuse_output(config, out)
     if reason:
         raise OutputRefused(f"refusing to write the site there: {reason}")
     recover(out)  # so that a failed build's "the published site was not changed" is true
-    build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages, out=out)
-    if build.ok:
+    cache = cache or BuildCache(namespace=namespace())
+    build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages, out=out, cache=cache, jobs=jobs,
+                       skip_unchanged=True)
+    if build.unchanged:
+        build.written = True  # the site at `out` is already this build's
+    elif build.ok:
         start = time.perf_counter()
         try:
-            write_site(build.outputs, out, before_swap=index_search if search else None)
+            write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True
+            cache.put_manifest(out, build.manifest)
+            cache.commit()
         except OSError as exc:
             build.problems.append(error(config.path, 0, f"could not write the site to {out}: {exc}"))
         build.timings["write"] = time.perf_counter() - start

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 from dataclasses import asdict, dataclass
+from typing import Mapping
 
 from .graph import Site
 from .lint import reading_grade
@@ -33,7 +34,8 @@ class ReviewRow:
     get_help: str  # the most serious get-help level, "" for none
 
 
-def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int | None = None) -> list[ReviewRow]:
+def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int | None = None,
+                grades: Mapping[str, float] = {}) -> list[ReviewRow]:
     """Conditions, and causes and treatments with their own file, most urgent review first."""
     rows = []
     for entity in site.entities.values():
@@ -47,7 +49,7 @@ def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int 
         rows.append(ReviewRow(
             entity.source_path, entity.kind, entity.title, meta.reviewer,
             meta.reviewed.isoformat() if meta.reviewed else "", due.isoformat() if due else "",
-            _status(days_left), days_left, len(meta.sources), round(reading_grade(entity.article), 1),
+            _status(days_left), days_left, len(meta.sources), round(grades.get(entity.source_path) or reading_grade(entity.article), 1),
             entity.article.urgency))
     return sorted(rows, key=lambda r: (STATUS_ORDER.index(r.status), r.days_left if r.days_left is not None else 0, r.path))
 

@@ -1,6 +1,11 @@
 """The preview server: build with drafts, serve the output folder, rebuild on
 every save and reload the browser; show the problems when a build fails.
 
+`serve` wires the parts: `preview.Preview` (the state and the build), `watch.Watcher`
+(changes -> one rebuild per burst), the handlers here, and `errorpage`. A rebuild runs
+in a worker thread so pages are served meanwhile; its result is applied on the IO
+loop's thread, the only one that touches the preview's state and the sockets.
+
 Built on livereload's browser protocol (its WebSocket handler and
 livereload.js) but not on its `Server`, whose traps we avoid:
 - it drops reloads within 3 s of the last one (we send every reload ourselves);
@@ -14,10 +19,8 @@ livereload.js) but not on its `Server`, whose traps we avoid:
 
 from __future__ import annotations
 
-import dataclasses
 import errno
-import html
-import ipaddress
+import functools
 import json
 import logging
 import mimetypes
@@ -27,247 +30,144 @@ import socket
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import livereload
 from livereload.handlers import LiveReloadHandler
-from tornado import ioloop, web
-from watchdog.events import FileSystemEventHandler
-from watchdog.observers import Observer
+from tornado import httpserver, ioloop, web
 
-from .config import Config, load_config
-from .files import is_editor_temp
-from .pipeline import Build, OutputRefused, publish
-from .problems import error, has_errors, printable
+from .config import Config
+from .errorpage import error_page
+from .pipeline import OutputRefused
+from .preview import Preview, is_loopback, report
+from .problems import has_errors, printable
+from .watch import Watcher
 
-MAX_SERVED = 10_000  # pages remembered for ReloadSocket; beyond that the memory is started afresh
-DEBOUNCE_SECONDS = 0.03  # a burst of saves (or a git checkout) within this gap is one rebuild
-WATCHED_FOLDERS = ("content", "templates", "static")
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
-
-
-class Preview:
-    """The state of the preview: where the site is built, and the last build's problems."""
-
-    def __init__(self, config_path: Path, host: str, port: int, out: Path):
-        self.config_path, self.host, self.port, self.out = config_path, host, port, out
-        self.problems: list = []
-        self.reported: frozenset = frozenset()  # the problems the terminal was last told of
-        self.base_path = "/"
-        self.generation = 0  # counts rebuilds
-        self.served: dict[str, int] = {}  # page path -> the generation it was last served from
-        # Served to the network (--host 0.0.0.0), others reach us by this machine's name too.
-        hostname = socket.gethostname().lower()
-        self.machine_names = () if _is_loopback(host) else (hostname, hostname + ".local")
-
-    def mark_served(self, url_path: str) -> None:
-        """Remember which build a page came from (see ReloadSocket)."""
-        if len(self.served) >= MAX_SERVED:  # every distinct URL would be kept otherwise
-            self.served.clear()
-        self.served[page_key(url_path)] = self.generation
-
-    def served_before_last_rebuild(self, url_path: str) -> bool:
-        return self.served.get(page_key(url_path), self.generation) < self.generation
-
-    def allows_host(self, host: str | None) -> bool:
-        """Is `host` (a Host header, or an Origin's host and port) the address we serve?
-
-        A name other than ours or localhost is refused: that is what DNS rebinding sends.
-        Any IP address is allowed; no one can rebind an address."""
-        try:
-            parts = urlsplit("//" + (host or ""))
-            name, port = (parts.hostname or "").lower(), parts.port or 80
-        except ValueError:
-            return False
-        if port != self.port or not name:
-            return False
-        if name in ("localhost", self.host.lower().strip("[]")) or name in self.machine_names:
-            return True
-        try:
-            ipaddress.ip_address(name)
-            return True
-        except ValueError:
-            return False
-
-    def config(self) -> tuple[Config, list]:
-        config, problems = load_config(self.config_path)
-        base = f"http://{self.host}:{self.port}{config.base_path}"
-        return dataclasses.replace(config, base_url=base, output_dir=str(self.out)), problems
-
-    def rebuild(self) -> Build:
-        """The one function the server calls to bring the preview up to date."""
-        config, problems = self.config()
-        self.base_path = config.base_path
-        # No search index in the preview: it would slow every rebuild; `build` makes it.
-        build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True)
-        self.problems = [] if build.written else list(build.problems)
-        self.generation += 1
-        return build
-
-
-def serve(config: Config, host: str, port: int, out: Path | None = None) -> int:
-    if not 1 <= port <= 65535:  # the OS would take 70000 as 4464 without a word
-        print(f"healthsite: error: --port {port} is not a port number: use 1 to 65535", file=sys.stderr)
-        return 2
-    if not _is_loopback(host):
-        print(f"warning: serving on {host}: anyone who can reach this machine can see the preview, drafts included", file=sys.stderr)
-    temporary = out is None
-    out = Path(tempfile.mkdtemp(prefix="healthsite-preview-")) / "site" if temporary else out.resolve()
-    preview = Preview(config.root / config.path, host, port, out)
-    try:
-        first = preview.rebuild()
-    except OutputRefused as exc:
-        print(f"healthsite: error: {exc}", file=sys.stderr)
-        return 2
-    preview.reported = _report(first, "first build")
-    logging.getLogger("tornado.access").setLevel(logging.ERROR)
-    app = make_app(preview)
-    try:
-        server = app.listen(port, address=host)
-    except OSError as exc:
-        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
-        print(f"healthsite: error: {host}:{port} {reason}; try --port {port + 1}", file=sys.stderr)
-        return 2
-    except socket.gaierror as exc:
-        print(f"healthsite: error: cannot listen on host {host!r}: {exc}", file=sys.stderr)
-        return 2
-    loop = ioloop.IOLoop.current()
-    watcher = Watcher(preview, loop)
-    watcher.start(config.root)
-    for number in (signal.SIGTERM, signal.SIGHUP):  # stop as Ctrl-C does, so the drafts' folder is removed
-        signal.signal(number, lambda *_: loop.add_callback_from_signal(loop.stop))
-    print(f"Serving the preview at http://{host}:{port}{preview.base_path} (Ctrl-C to stop)", flush=True)
-    try:
-        loop.start()
-        print("\nstopped")
-    except KeyboardInterrupt:
-        print("\nstopped")
-    finally:
-        watcher.stop()
-        server.stop()
-        if temporary:
-            shutil.rmtree(out.parent, ignore_errors=True)
-    return 0
-
-
-class Watcher(FileSystemEventHandler):
-    """Collects changes from watchdog's thread and runs one rebuild per burst on the IO loop."""
-
-    def __init__(self, preview: Preview, loop: ioloop.IOLoop):
-        self.preview, self.loop = preview, loop
-        self.changed: set[str] = set()
-        self.timer = None
-        self.running = False
-        self.executor = ThreadPoolExecutor(max_workers=1)
-        self.observer = Observer()
-        self.root = Path(".")
-        self.watches: dict[str, object] = {}  # watched folder -> its watchdog watch
-
-    def start(self, root: Path) -> None:
-        self.root = root.resolve()
-        for name in WATCHED_FOLDERS:
-            self._watch(name)
-        self.observer.schedule(self, str(root), recursive=False)  # config.yaml, and folders made later
-        self.observer.start()
-
-    def _watch(self, name: str) -> None:
-        """(Re)watch a folder. A watch dies with the folder it watched, and watchdog hands back
-        the dead watch when asked for the same path again: drop it first, then watch anew."""
-        old = self.watches.pop(name, None)
-        if old is not None:
-            try:
-                self.observer.unschedule(old)
-            except (KeyError, OSError):
-                pass
-        folder = self.root / name
-        if folder.is_dir():
-            try:
-                self.watches[name] = self.observer.schedule(self, str(folder), recursive=True)
-            except OSError as exc:  # removed again in the meantime: its next creation is seen at the root
-                print(f"cannot watch {name}/: {exc}", flush=True)
-
-    def stop(self) -> None:
-        self.observer.stop()
-        self.executor.shutdown(wait=False, cancel_futures=True)
-
-    # watchdog's thread
-    def on_any_event(self, event) -> None:
-        if event.event_type not in ("created", "modified", "deleted", "moved"):
-            return
-        if event.is_directory and event.event_type == "modified":
-            return  # a file inside changed: that file's own event says which
-        for path in filter(None, (event.src_path, getattr(event, "dest_path", ""))):
-            rel = self._relevant(path)
-            if rel:
-                self.loop.add_callback(self._note, rel)
-
-    def _relevant(self, path) -> str | None:
-        path = Path(path if isinstance(path, str) else path.decode())
-        try:
-            rel = path.resolve().relative_to(self.root)
-        except ValueError:
-            return None
-        name = rel.name
-        if is_editor_temp(name):
-            return None
-        if rel.parts[0] in WATCHED_FOLDERS or rel.as_posix() == "config.yaml":
-            return rel.as_posix()
-        return None
-
-    # IO loop
-    def _note(self, rel: str) -> None:
-        if rel in WATCHED_FOLDERS:  # a watched folder was created, deleted, or moved
-            self._watch(rel)
-        self.changed.add(rel)
-        if self.timer:
-            self.loop.remove_timeout(self.timer)
-        self.timer = self.loop.call_later(DEBOUNCE_SECONDS, self._rebuild)
-
-    def _rebuild(self) -> None:
-        self.timer = None
-        if self.running:
-            return  # picked up when the running build ends
-        self.running = True
-        changed, self.changed = sorted(self.changed), set()
-        started = time.perf_counter()
-        future = self.executor.submit(self._safe_rebuild)
-        future.add_done_callback(lambda f: self.loop.add_callback(self._done, f, changed, started))
-
-    def _safe_rebuild(self):
-        try:
-            return self.preview.rebuild()
-        except Exception as exc:  # never let the server die on a build
-            self.preview.problems = [error("(preview)", 0, f"internal error while building: {exc!r}")]
-            self.preview.generation += 1
-            return None
-
-    def _done(self, future, changed: list[str], started: float) -> None:
-        self.running = False
-        build = future.result()
-        what = printable(", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else ""))
-        self.preview.reported = _report(build, f"{what} changed", time.perf_counter() - started, self.preview.reported)
-        reload_browsers()
-        if self.changed and not self.timer:
-            self._rebuild()
-
-
 RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 
 
-class ReloadSocket(LiveReloadHandler):
+def serve(config: Config, host: str, port: int, out: Path | None = None) -> int:
+    """The `serve` command: 0 when stopped (Ctrl-C, SIGTERM, SIGHUP), 2 when it cannot start."""
+    if not 1 <= port <= 65535:  # the OS would take 70000 as 4464 without a word
+        print(f"healthsite: error: --port {port} is not a port number: use 1 to 65535", file=sys.stderr)
+        return 2
+    if not is_loopback(host):
+        print(f"warning: serving on {host}: anyone who can reach this machine can see the preview, drafts included",
+              file=sys.stderr)
+    config_path = config.root / config.path
+    if out is not None:
+        return _run(Preview(config_path, host, port, out.resolve()), config.root)
+    drafts = Path(tempfile.mkdtemp(prefix="healthsite-preview-"))
+    try:
+        return _run(Preview(config_path, host, port, drafts / "site"), config.root)
+    finally:
+        shutil.rmtree(drafts, ignore_errors=True)  # the drafts are never left behind
+
+
+def _run(preview: Preview, root: Path) -> int:
+    """Build, listen, then watch and serve until stopped. This thread runs the IO loop."""
+    try:
+        first, base_path = preview.rebuild()
+    except OutputRefused as exc:
+        print(f"healthsite: error: {exc}", file=sys.stderr)
+        return 2
+    preview.apply(first, base_path)  # this thread runs the IO loop below: the one thread that applies builds
+    preview.reported = report(first, "first build")
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    server = _listen(make_app(preview), preview.host, preview.port)
+    if server is None:
+        return 2
+    loop = ioloop.IOLoop.current()
+    executor = ThreadPoolExecutor(max_workers=1)  # one build at a time
+    watcher = Watcher(root, loop, functools.partial(rebuild_and_reload, preview, executor))
+    watcher.start()
+    for number in (signal.SIGTERM, signal.SIGHUP):  # stop as Ctrl-C does, so the drafts' folder is removed
+        loop.asyncio_loop.add_signal_handler(number, loop.stop)
+    print(f"Serving the preview at http://{preview.host}:{preview.port}{preview.base_path} (Ctrl-C to stop)", flush=True)
+    try:
+        loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        server.stop()
+        executor.shutdown(wait=True, cancel_futures=True)  # a build still writing would recreate the drafts' folder
+    print("\nstopped")
+    return 0
+
+
+def _listen(app: web.Application, host: str, port: int) -> httpserver.HTTPServer | None:
+    """Start listening, or say in one line why not."""
+    try:
+        return app.listen(port, address=host)
+    except socket.gaierror as exc:  # before OSError, of which it is a kind
+        print(f"healthsite: error: cannot listen on host {host!r}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
+        print(f"healthsite: error: {host}:{port} {reason}; try --port {port + 1}", file=sys.stderr)
+    return None
+
+
+async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list[str]) -> None:
+    """Rebuild in the worker thread; then, back on the IO loop's thread, make the build the
+    current one, tell the terminal and reload the browsers. Tornado's sockets are not
+    thread-safe, and the handlers read the preview's state on this thread."""
+    started = time.perf_counter()
+    try:
+        build, base_path = await ioloop.IOLoop.current().run_in_executor(executor, preview.rebuild)
+    except Exception as exc:  # never let the server die on a build
+        build = None
+        preview.apply_crash(exc)
+    else:
+        preview.apply(build, base_path)
+    what = f"{_first_few(changed)} changed"
+    preview.reported = report(build, what, time.perf_counter() - started, preview.reported)
+    reload_browsers()
+
+
+def _first_few(changed: list[str]) -> str:
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    return printable(", ".join(changed[:3]) + more)
+
+
+def reload_browsers() -> None:
+    for waiter in list(LiveReloadHandler.waiters):
+        try:
+            waiter.write_message(RELOAD)
+        except Exception:
+            LiveReloadHandler.waiters.discard(waiter)
+
+
+# --- HTTP
+
+
+def make_app(preview: Preview) -> web.Application:
+    return web.Application([
+        (r"/livereload", ReloadSocket, {"preview": preview}),
+        (r"/livereload\.js", LiveReloadJS, {"preview": preview}),
+        (r"/(.*)", PageHandler, {"preview": preview}),
+    ])
+
+
+class ForThisPreview:
+    """Mixed into every handler: it answers only requests to the address we serve."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def prepare(self) -> None:
+        if not self.preview.allows_host(self.request.host):
+            raise web.HTTPError(403)  # another name for our address: a DNS rebinding attack
+
+
+class ReloadSocket(ForThisPreview, LiveReloadHandler):
     """livereload's WebSocket, with three changes: only pages of this preview may connect
     (Origin checked); a message that is not the protocol's is ignored, not a traceback;
     and a page served before the latest rebuild whose socket connects after it (a save
     while the page was loading) is reloaded at once."""
-
-    def initialize(self, preview: Preview):
-        self.preview = preview
-
-    def prepare(self):
-        if not self.preview.allows_host(self.request.host):
-            raise web.HTTPError(403)
 
     def check_origin(self, origin: str) -> bool:
         try:
@@ -296,49 +196,14 @@ class ReloadSocket(LiveReloadHandler):
                 self.send_message(RELOAD)
 
 
-def reload_browsers() -> None:
-    for waiter in list(LiveReloadHandler.waiters):
-        try:
-            waiter.write_message(RELOAD)
-        except Exception:
-            LiveReloadHandler.waiters.discard(waiter)
+class LiveReloadJS(ForThisPreview, web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.finish(LIVERELOAD_JS.read_bytes())
 
 
-def _report(build: Build | None, what: str, seconds: float | None = None, before: frozenset = frozenset()) -> frozenset:
-    """Print what changed, only the problems that are new or fixed since the last report,
-    and a one-line summary; return this build's problems for the next report."""
-    stamp = time.strftime("%H:%M:%S")
-    if build is None:
-        print(f"[{stamp}] {what}: internal error, see the browser", flush=True)
-        return before
-    now = frozenset(build.problems)
-    for problem in sorted(now - before):
-        print(problem, flush=True)
-    for problem in sorted(before - now):
-        print(f"fixed: {problem}", flush=True)
-    errors = sum(1 for p in now if p.severity == "error")
-    counts = f"{errors} error{'s' * (errors != 1)}, {len(now) - errors} warning{'s' * (len(now) - errors != 1)}"
-    news = f"; {len(now - before)} new, {len(before - now)} fixed" if before else ""
-    took = seconds if seconds is not None else build.seconds
-    if build.written:
-        print(f"[{stamp}] {what}: rebuilt in {took * 1000:.0f} ms ({counts}{news})", flush=True)
-    else:
-        print(f"[{stamp}] {what}: build failed ({counts}{news}); still serving the last good site", flush=True)
-    return now
-
-
-# --- HTTP
-
-
-class PageHandler(web.RequestHandler):
+class PageHandler(ForThisPreview, web.RequestHandler):
     """Serves files from the output folder only; anything else is a 404."""
-
-    def initialize(self, preview: Preview):
-        self.preview = preview
-
-    def prepare(self):
-        if not self.preview.allows_host(self.request.host):
-            raise web.HTTPError(403)  # another name for our address: a DNS rebinding attack
 
     def write_error(self, status_code: int, **kwargs) -> None:
         self.finish(f"{status_code} {self._reason}")  # never a traceback
@@ -390,7 +255,7 @@ class PageHandler(web.RequestHandler):
         if kind == "text/html":
             if status == 200:
                 self._mark_served()
-            data = data.replace(b"</body>", live_script(self.preview).encode() + b"</body>", 1)
+            data = data.replace(b"</body>", self.preview.live_script().encode() + b"</body>", 1)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"
         self.set_status(status)
@@ -407,81 +272,3 @@ class PageHandler(web.RequestHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(error_page(self.preview))
-
-
-def live_script(preview: Preview) -> str:
-    return f'<script src="/livereload.js?port={preview.port}"></script>'
-
-
-def error_page(preview: Preview) -> str:
-    def items(severity: str) -> str:
-        return "\n".join(
-            f'<li class="{p.severity}"><code>{html.escape(printable(p.path))}:{p.line}</code>: '
-            f"<strong>{p.severity}</strong>: {html.escape(printable(p.message))}</li>"
-            for p in preview.problems if p.severity == severity)
-
-    errors = sum(1 for p in preview.problems if p.severity == "error")
-    warnings = len(preview.problems) - errors
-    folded = (f"<details><summary>{warnings} warning(s): fix them before you publish</summary>\n<ul>\n{items('warning')}\n</ul></details>"
-              if warnings else "")
-    return f"""<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Build failed: {errors} error(s) | preview</title>
-<style>
-body {{ font: 1.125rem/1.5 system-ui, sans-serif; margin: 0; background: #fff; color: #1a1a1a; }}
-main {{ max-width: 60rem; margin: 0 auto; padding: 1.5rem; }}
-h1 {{ color: #a4000f; }} li {{ margin: .5rem 0; }} code {{ background: #f3f2f1; padding: 0 .25rem; }}
-li.warning strong {{ color: #6b4c00; }} li.error strong {{ color: #a4000f; }}
-</style></head>
-<body><main>
-<h1>The preview could not be rebuilt</h1>
-<p>Fix the {errors} error(s) below and save: this page reloads by itself. The published site is not affected.</p>
-<ul>
-{items("error")}
-</ul>
-{folded}
-</main>
-{live_script(preview)}
-</body></html>
-"""
-
-
-class LiveReloadJS(web.RequestHandler):
-    def initialize(self, preview: Preview):
-        self.preview = preview
-
-    def prepare(self):
-        if not self.preview.allows_host(self.request.host):
-            raise web.HTTPError(403)
-
-    def get(self) -> None:
-        self.set_header("Content-Type", "application/javascript; charset=utf-8")
-        self.finish(LIVERELOAD_JS.read_bytes())
-
-
-def make_app(preview: Preview) -> web.Application:
-    return web.Application([
-        (r"/livereload", ReloadSocket, {"preview": preview}),
-        (r"/livereload\.js", LiveReloadJS, {"preview": preview}),
-        (r"/(.*)", PageHandler, {"preview": preview}),
-    ])
-
-
-def page_key(url_path: str) -> str:
-    """One key per page however its URL is written: `//a//b/index.html` is `/a/b/`."""
-    parts = [part for part in unquote(url_path).split("/") if part]
-    if parts and parts[-1] == "index.html":
-        parts[-1] = ""
-    return "/" + "/".join(parts) + ("/" if parts and url_path.endswith("/") else "")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-

@@ -10,10 +10,7 @@ from __future__ import annotations
 import ctypes
 import difflib
 import datetime as dt
-import html
 import os
-import posixpath
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +21,9 @@ from urllib.parse import urlsplit
 
 from .config import Config
 from .problems import Problem, error, warning
-from .render import Output, PageInfo
+from .cache import PageRecord
+from .plan import PageInfo
+from .render import Output, url_host
 
 MARKER = ".healthsite-output"  # written into every output folder we create
 ATOM = "http://www.w3.org/2005/Atom"
@@ -147,87 +146,43 @@ def url_clashes(outputs: list[Output]) -> list[Problem]:
     return problems
 
 
-LINK = re.compile(r'<(?:a|link|img|script)\b[^>]*?\s(?:href|src)="([^"]*)"')
-
-
-def broken_links(outputs: list[Output], config: Config) -> list[Problem]:
+def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: Config) -> list[Problem]:
     """Every link from one page of the site to another must lead to a file the build writes.
 
-    Reported at the source file and, where the link is written there, its line."""
-    base = config.base_path
+    The links were recorded as each page was made; reported at the page's source file and,
+    where the link is written there, its line."""
     files = {out.path for out in outputs}
+    sources = {out.path: out.source for out in outputs}
     problems = []
-    for out in outputs:
-        if not out.path.endswith(".html"):
-            continue
-        page_url = base + out.path.removesuffix("index.html")
-        for href in dict.fromkeys(LINK.findall(out.data.decode("utf-8", "replace"))):
-            target = _internal_path(href, page_url, base)
-            if target is None or target in files:
+    for path, record in records.items():
+        for href, target in record.links:
+            if target in files:
                 continue
-            where = out.source or "templates"
+            where = sources.get(path) or "templates"
             line = _line_of(config.root / where, href)
             if target + "/index.html" in files:  # most hosts redirect a folder to its index, not all
-                path, hash_, anchor = href.partition("#")
-                problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{path}/{hash_}{anchor}`"))
+                bare, hash_, anchor = href.partition("#")
+                problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{bare}/{hash_}{anchor}`"))
             else:
                 problems.append(error(where, line, f"broken link `{href}`: no page at that address"))
     return problems
 
 
-MEDIA_TAG = re.compile(r"<(?:img|audio|video|source|track)\b[^>]*>", re.I)
-MEDIA_URL = re.compile(r'\s(src|poster|srcset)="([^"]*)"', re.I)
-
-
-def offsite_media(outputs: list[Output], config: Config) -> list[Problem]:
+def offsite_media(records: dict[str, PageRecord], outputs: list[Output], config: Config) -> list[Problem]:
     """Images and media from other websites: each would tell that website who reads which
     page, so they are errors unless config.yaml's allowed_media_hosts names the host."""
     allowed = {*config.allowed_media_hosts, urlsplit(config.base_url).hostname}
+    sources = {out.path: out.source for out in outputs}
     problems = []
-    for out in outputs:
-        if not out.path.endswith(".html"):
-            continue
-        for tag in MEDIA_TAG.findall(out.data.decode("utf-8", "replace")):
-            for attribute, value in MEDIA_URL.findall(tag):
-                urls = [part.split()[0] for part in value.split(",") if part.strip()] if attribute.lower() == "srcset" else [value]
-                for url in urls:
-                    host = _host(url)
-                    if host is not None and host not in allowed:
-                        where = out.source or "templates"
-                        problems.append(error(where, _line_of(config.root / where, url),
-                                              f"image or media from another website `{url}`: copy it into static/, "
-                                              f"or add `{host}` to allowed_media_hosts in config.yaml"))
+    for path, record in records.items():
+        for url in record.media:
+            host = url_host(url)
+            if host is not None and host not in allowed:
+                where = sources.get(path) or "templates"
+                problems.append(error(where, _line_of(config.root / where, url),
+                                      f"image or media from another website `{url}`: copy it into static/, "
+                                      f"or add `{host}` to allowed_media_hosts in config.yaml"))
     return problems
-
-
-def _host(url: str) -> str | None:
-    """The host a URL loads from, or None for a URL of this site.
-
-    Read as a browser reads it: tabs and newlines dropped, `\\` taken as `/`
-    (so `\\\\tracker.example/p.png` is another website, as it is to a browser)."""
-    url = re.sub(r"[\t\n\r]", "", html.unescape(url)).strip("\x00- ").replace("\\", "/")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return "(unreadable address)"
-    if parts.scheme or parts.netloc:
-        return host or "(no host)"
-    return None
-
-
-def _internal_path(href: str, page_url: str, base: str) -> str | None:
-    """The output file a same-site link asks for (below the base path), or None for other links."""
-    parts = urlsplit(html.unescape(href))
-    if parts.scheme or parts.netloc or not parts.path:
-        return None  # another site, mailto:, tel:, or just #fragment
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(page_url), parts.path))
-    if parts.path.endswith("/") and not path.endswith("/"):
-        path += "/"
-    if not path.startswith(base):
-        return "\0outside"  # a root-relative link that skips the base path is broken once published
-    rel = path[len(base):]
-    return rel + "index.html" if rel.endswith("/") or rel == "" else rel
 
 
 def _line_of(path: Path, href: str) -> int:
@@ -292,9 +247,20 @@ def index_search(folder: Path) -> None:
         raise OSError(f"the search index could not be built: {(result.stderr or result.stdout).strip()[:500]}")
 
 
-def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], None] | None = None) -> None:
+def build_id(out: Path) -> str:
+    """The build that wrote the folder, as its marker file says ("" if none)."""
+    try:
+        text = (out / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("build:")), "")
+
+
+def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: Callable[[Path], None] | None = None) -> None:
     """Write everything into a sibling staging folder, then swap it in.
 
+    A page unchanged since the last build is hard-linked from the published folder, not
+    written again (a changed page is a new file, so the published one is never touched).
     If anything fails the staging folder is removed and `out` is as it was.
     """
     out = out.resolve()
@@ -307,13 +273,16 @@ def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], N
             shutil.rmtree(leftover)
     try:
         staging.mkdir(parents=True)
-        (staging / MARKER).write_text("This folder is written by healthsite build; it is replaced on every build.\n")
+        (staging / MARKER).write_text(f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n")
+        made: set[Path] = {staging}
         for item in outputs:
-            target = (staging / item.path).resolve()
-            if staging not in target.parents:  # never outside the output folder, whatever a path says
+            target = staging / item.path
+            if ".." in Path(item.path).parts or Path(item.path).is_absolute():  # never outside the output folder
                 raise OSError(f"refusing to write outside the output folder: {item.path}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(item.data)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            _put(item, target)
         if before_swap:
             before_swap(staging)
         if out.exists() and _exchange(staging, out):
@@ -328,6 +297,16 @@ def write_site(outputs: list[Output], out: Path, before_swap: Callable[[Path], N
             retired.rename(out)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _put(item: Output, target: Path) -> None:
+    if isinstance(item.body, Path):
+        try:
+            os.link(item.body, target)
+            return
+        except OSError:
+            pass  # another file system, or no hard links: copy it
+    target.write_bytes(item.data)
 
 
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2

@@ -90,7 +90,7 @@ def test_paths_never_leave_the_output_folder(tmp_path):
     (site / "content/causes/a..b.md").unlink()
     assert run_cli("build", cwd=site).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
-    assert sorted(p.name for p in site.iterdir()) == sorted(["config.yaml", "content", "templates", "static", "public"])
+    assert sorted(p.name for p in site.iterdir()) == sorted([".healthsite-cache", "config.yaml", "content", "templates", "static", "public"])
     out = site / "public"
     assert (out / "causes/outside/index.html").is_file() and (out / "treatments/etc-passwd/index.html").is_file()
     for config_out in ("../elsewhere/..", ".", "content/..", "static"):

@@ -278,13 +278,13 @@ def test_images_from_other_hosts_are_errors_unless_allowed(site):
     ("/static/calf.png", None), ("calf.png", None), ("../static/calf.png", None),
 ])
 def test_where_an_image_loads_from_is_read_as_a_browser_reads_it(url, host):
-    from healthsite.write import _host
+    from healthsite.render import url_host
 
-    assert _host(url) == host
+    assert url_host(url) == host
 
 
 def test_raw_html_cannot_forge_classes_ids_or_data_attributes():
-    markup = Markup({}, lambda entity: "")
+    markup = Markup()
     forged = markup.html('<p class="callout callout-urgent" id="main">Go to A&E now</p>\n\n'
                          '<div class="care-card care-card--emergency" data-urgency="emergency">x</div>\n\n'
                          "Text {: .callout-urgent #review }")

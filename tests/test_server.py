@@ -19,7 +19,7 @@ from browser import free_port
 from conftest import FIXTURES, REPO, make_project
 from playwright.sync_api import expect
 
-from healthsite.server import _is_loopback
+from healthsite.preview import is_loopback
 
 DEADLINE_MS = 20_000  # generous: a loaded CI machine is slow, and a timeout here only costs time when it fails
 
@@ -235,8 +235,8 @@ def test_host_that_cannot_be_bound(site):
 
 
 def test_loopback_detection():
-    assert _is_loopback("127.0.0.1") and _is_loopback("localhost") and _is_loopback("::1")
-    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.5")
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
 
 
 def test_a_page_that_connects_after_a_rebuild_is_reloaded_at_once(site, server):
@@ -276,17 +276,17 @@ def test_a_page_that_connects_after_a_rebuild_is_reloaded_at_once(site, server):
 def test_the_terminal_hears_only_what_is_new_or_fixed(capsys):
     from healthsite.pipeline import Build
     from healthsite.problems import error, warning
-    from healthsite.server import _report
+    from healthsite.preview import report
 
     grade = warning("content/conditions/a.md", 1, "reading grade 10.3 is above 9")
     broken = error("content/conditions/a.md", 7, "unknown link [[x]]")
-    first = _report(Build([], [grade], written=True, seconds=0.1), "first build")
+    first = report(Build([], [grade], written=True, seconds=0.1), "first build")
     assert "reading grade" in capsys.readouterr().out
-    failed = _report(Build([], [grade, broken]), "content/conditions/a.md changed", 0.05, first)
+    failed = report(Build([], [grade, broken]), "content/conditions/a.md changed", 0.05, first)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "content/conditions/a.md:7: error: unknown link [[x]]"  # the old warning is not repeated
     assert out[1].endswith("content/conditions/a.md changed: build failed (1 error, 1 warning; 1 new, 0 fixed); still serving the last good site")
-    _report(Build([], [grade], written=True), "content/conditions/a.md changed", 0.04, failed)
+    report(Build([], [grade], written=True), "content/conditions/a.md changed", 0.04, failed)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "fixed: content/conditions/a.md:7: error: unknown link [[x]]"
     assert out[1].endswith("rebuilt in 40 ms (0 errors, 1 warning; 0 new, 1 fixed)")
@@ -294,7 +294,8 @@ def test_the_terminal_hears_only_what_is_new_or_fixed(capsys):
 
 def test_error_page_puts_errors_first_and_folds_warnings():
     from healthsite.problems import error, warning
-    from healthsite.server import Preview, error_page
+    from healthsite.errorpage import error_page
+    from healthsite.preview import Preview
 
     preview = Preview(Path("config.yaml"), "127.0.0.1", 8000, Path("/tmp/x"))
     preview.problems = [warning("a.md", 1, "a warning"), error("b.md", 2, "an error")]

@@ -150,7 +150,7 @@ def test_replaced_content_folder_is_watched_again(site, server, tmp_path):  # no
 
 
 def test_memory_of_served_pages_is_bounded(tmp_path):
-    from healthsite.server import MAX_SERVED, Preview, page_key
+    from healthsite.preview import MAX_SERVED, Preview, page_key
 
     preview = Preview(tmp_path / "config.yaml", "127.0.0.1", free_port(), tmp_path / "out")
     for number in range(MAX_SERVED * 2 + 5):
@@ -182,7 +182,7 @@ def test_undecodable_file_name_is_reported_not_a_traceback(site, tmp_path, monke
 def test_host_rules(tmp_path):
     import socket
 
-    from healthsite.server import Preview
+    from healthsite.preview import Preview
 
     local = Preview(tmp_path / "config.yaml", "127.0.0.1", 8000, tmp_path / "out")
     assert local.allows_host("127.0.0.1:8000") and local.allows_host("localhost:8000") and local.allows_host("[::1]:8000")

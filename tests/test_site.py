@@ -292,7 +292,7 @@ def test_house_style_fixtures_render_cards_lists_and_abbreviations(tmp_path):
 def test_lists_nested_by_two_spaces_render_nested(tmp_path):
     from healthsite.markup import Markup
 
-    markup = Markup({}, lambda entity: "")
+    markup = Markup()
     html = markup.html("- Medicines from a pharmacist:\n  - Paracetamol\n  - Ibuprofen\n- Rest")
     assert re.search(r"<li>Medicines from a pharmacist:<ul>\s*<li>Paracetamol</li>\s*<li>Ibuprofen</li>\s*</ul>", html)
     assert re.search(r"<li>a<ul>\s*<li>four</li>", markup.html("- a\n    - four\n- b"))  # four spaces still nest
@@ -301,7 +301,7 @@ def test_lists_nested_by_two_spaces_render_nested(tmp_path):
 def test_a_list_right_after_a_line_of_text_is_a_list(tmp_path):
     from healthsite.markup import Markup
 
-    html = Markup({}, lambda entity: "").html("Risk factors include\n- older age\n- pregnancy\n\n```\ntext\n- not a list\n```")
+    html = Markup().html("Risk factors include\n- older age\n- pregnancy\n\n```\ntext\n- not a list\n```")
     assert re.search(r"<p>Risk factors include</p>\s*<ul>\s*<li>older age</li>", html)
     assert "- not a list" in html
 

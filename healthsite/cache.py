@@ -1,0 +1,172 @@
+"""The build cache: what a build can reuse from the last one, as one explicit object.
+
+- parsed articles, keyed by the file's path and bytes (and the snippets they may take in);
+- each article's own checks (reading grade, text warnings), with the article;
+- each page's converted Markdown, keyed by its chunks and its `TextContext`;
+- for each output folder, what the last build wrote there (`Manifest`): each page's key,
+  links and media, so an unchanged page is neither rendered nor checked again.
+
+It lives in memory (the preview keeps one across rebuilds) and, with a folder, in an
+SQLite file there (`.healthsite-cache/`), so the next `build` starts warm. Everything in
+it is thrown away when the generator's code or the settings change: a stale entry can
+never make a page differ from a cold build's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import sqlite3
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+
+CACHE_FOLDER = ".healthsite-cache"
+MEMORY_HTML_LIMIT = 20_000  # converted pages kept in memory; the SQLite file keeps the rest
+
+
+def code_version() -> str:
+    """The generator's version and the hash of its own code: a changed parser or template
+    helper makes every cached value stale."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
+@dataclass
+class PageRecord:
+    """What a build knows of a page it wrote: enough to reuse it unchanged."""
+
+    key: str
+    size: int
+    links: tuple[tuple[str, str], ...]
+    media: tuple[str, ...]
+
+
+@dataclass
+class Manifest:
+    """The pages a build wrote into an output folder. `build` also names the folder's marker,
+    so a manifest is used only with the very files it describes."""
+
+    build: str = ""
+    inputs: str = ""  # the fingerprint of everything the build read: the same means nothing changed
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    problems: tuple = ()  # its warnings, repeated by a build that finds nothing changed
+
+
+class BuildCache:
+    def __init__(self, folder: Path | None = None, namespace: str = ""):
+        self.namespace = namespace
+        self.documents: dict[str, object] = {}
+        self.html: OrderedDict[str, list[str]] = OrderedDict()
+        self.manifests: dict[str, Manifest] = {}
+        self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
+        self.db: sqlite3.Connection | None = None
+        self.path = folder / "cache.sqlite" if folder else None
+        if folder:
+            self._open(folder)
+
+    # --- parsed articles
+
+    def document(self, key: str):
+        value = self.documents.get(key)
+        if value is None and self.db:
+            row = self.db.execute("SELECT value FROM documents WHERE key = ?", (key,)).fetchone()
+            if row:
+                value = self.documents[key] = pickle.loads(zlib.decompress(row[0]))
+        return value
+
+    def put_document(self, key: str, value) -> None:
+        self.documents[key] = value
+        if self.db:
+            self.db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)",
+                            (key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)))
+
+    def forget_documents(self, keep: set[str]) -> None:
+        """Only the articles of this build stay in memory: deleted or edited files' go."""
+        for key in set(self.documents) - keep:
+            del self.documents[key]
+
+    # --- converted markdown
+
+    def page_html(self, key: str) -> list[str] | None:
+        value = self.html.get(key)
+        if value is not None:
+            self.html.move_to_end(key)
+            return value
+        if self.db:
+            row = self.db.execute("SELECT value FROM html WHERE key = ?", (key,)).fetchone()
+            if row:
+                return json.loads(zlib.decompress(row[0]))
+        return None
+
+    def put_page_html(self, key: str, value: list[str]) -> None:
+        if self.db:
+            self.db.execute("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, zlib.compress(json.dumps(value).encode(), 1)))
+        else:
+            self.html[key] = value
+            if len(self.html) > MEMORY_HTML_LIMIT:
+                self.html.popitem(last=False)
+
+    # --- what was written where
+
+    def manifest(self, out: Path) -> Manifest | None:
+        name = str(out)
+        if name not in self.manifests and self.db:
+            row = self.db.execute("SELECT value FROM manifests WHERE out = ?", (name,)).fetchone()
+            if row:
+                self.manifests[name] = pickle.loads(zlib.decompress(row[0]))
+        return self.manifests.get(name)
+
+    def put_manifest(self, out: Path, manifest: Manifest) -> None:
+        self.manifests[str(out)] = manifest
+        if self.db:
+            self.db.execute("INSERT OR REPLACE INTO manifests VALUES (?, ?)",
+                            (str(out), zlib.compress(pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL), 1)))
+
+    # --- the file
+
+    def commit(self) -> None:
+        if self.db:
+            self.db.commit()
+
+    def close(self) -> None:
+        if self.db:
+            self.db.commit()
+            self.db.close()
+            self.db = None
+
+    def _open(self, folder: Path) -> None:
+        """Open (or start afresh) the SQLite file; a cache that cannot be used is no cache, never an error."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / ".gitignore").write_text("*\n") if not (folder / ".gitignore").exists() else None
+            self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)  # the preview builds on a worker thread, one build at a time
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            for table, columns in (("meta", "name TEXT PRIMARY KEY, value TEXT"),
+                                   ("documents", "key TEXT PRIMARY KEY, value BLOB"),
+                                   ("html", "key TEXT PRIMARY KEY, value BLOB"),
+                                   ("manifests", "out TEXT PRIMARY KEY, value BLOB")):
+                self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+            row = self.db.execute("SELECT value FROM meta WHERE name = 'namespace'").fetchone()
+            if not row or row[0] != self.namespace:
+                for table in ("documents", "html", "manifests"):
+                    self.db.execute(f"DELETE FROM {table}")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('namespace', ?)", (self.namespace,))
+                self.db.commit()
+        except (OSError, sqlite3.Error, pickle.PickleError):
+            self.db = None

@@ -1,0 +1,553 @@
+"""The page plan: every page of the site as a value, before any template runs.
+
+`plan(site, config, ...)` lists each page with its output path, its template, its view
+(one small frozen dataclass per page type, declared here: these are the templates'
+variables) and its sources. Markdown is not converted here: a view holds `Md` chunks,
+and the page's `TextContext` (the URLs of its wiki links, its note numbers and the
+abbreviations it uses) says everything their HTML depends on. So a page is a pure
+value: the same value gives the same bytes, which is what lets a build render only
+the pages whose value changed, and render them in any process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field, fields
+
+from markupsafe import escape
+
+from . import jsonld
+from .article import (CALLOUT_LABELS, LEVEL_LABELS, PREVENTION, WIKI_LINK, Article, Callout, Entry, EntryList, Group, Section, Text,
+                      heading_text, plain_text, split_wiki_link)
+from .config import Config
+from .content import Meta, Source
+from .graph import Entity, Site
+from .kinds import KINDS
+from .outline import Row, outline
+from .review import ReviewRow, review_rows
+from .slugs import initial, sort_key
+
+HOME_CONDITIONS = 12  # the home page shows the most recently reviewed; the A to Z lists show all
+HOME_LIST_LIMIT = 30  # causes or treatments listed on the home page; past it, letters link to the A to Z
+INDEX_SPLIT = 400  # an A to Z list longer than this gets a page per letter
+
+
+# --- values a view holds
+
+@dataclass(frozen=True)
+class Ref:
+    """An entity as another page shows it: what a link to it and its card need."""
+
+    kind: str
+    slug: str
+    title: str
+    path: str
+    summary: str = ""
+    aliases: tuple[str, ...] = ()
+    source_path: str = ""
+
+
+@dataclass(frozen=True)
+class Md:
+    """Markdown, converted when the page is rendered."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A heading's markdown (emphasis, code, links), rendered without its paragraph."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class EntryItem:
+    """A list entry: its (linked) name, what stood between name and text, and the text."""
+
+    name_html: str
+    joiner: str
+    description: Md
+
+
+@dataclass(frozen=True)
+class TextContext:
+    """What a page's Markdown turns into HTML with."""
+
+    links: tuple[tuple[str, str], ...] = ()  # wiki-link target -> URL
+    footnotes: tuple[tuple[str, int], ...] = ()  # note label -> number
+    abbreviations: tuple[tuple[str, str], ...] = ()  # `A&E` -> `Accident and Emergency`
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What every template, the sitemap and the feed know of a page."""
+
+    path: str  # URL path below the base path: "" for home, "conditions/leg-cramps/"
+    kind: str
+    title: str
+    summary: str
+    lastmod: dt.date | None
+
+
+# --- one view per page type: the variables of its template
+
+@dataclass(frozen=True)
+class HomeView:
+    conditions: tuple[Ref, ...]  # the most recently reviewed
+    more_conditions: int  # how many more the A to Z lists
+    causes: tuple[Ref, ...]  # every cause, or none past HOME_LIST_LIMIT
+    treatments: tuple[Ref, ...]
+    cause_letters: tuple[tuple[str, str], ...]  # (letter, URL), when the list is too long to show
+    treatment_letters: tuple[tuple[str, str], ...]
+    structured: str
+
+
+@dataclass(frozen=True)
+class IndexView:
+    kind: str
+    groups: tuple[tuple[str, tuple[Ref, ...]], ...]  # (letter, entities) on this page
+    letters: tuple[tuple[str, str], ...]  # (letter, URL or #anchor) for the letter navigation
+    structured: str
+
+
+@dataclass(frozen=True)
+class GlossaryView:
+    terms: tuple[tuple[str, str], ...]
+    structured: str
+
+
+@dataclass(frozen=True)
+class PlainView:
+    """The search page and the 404 page: nothing but the page itself."""
+
+    structured: str
+
+
+@dataclass(frozen=True)
+class ConditionView:
+    entity: Ref
+    meta: Meta
+    overview: tuple
+    footnotes: tuple[dict, ...]
+    sections: tuple[dict, ...]
+    help: dict | None
+    show_summary: bool
+    next_review: dt.date | None
+    review_overdue: bool
+    related: tuple[Ref, ...]
+    leads_to: tuple[Ref, ...]
+    treats: tuple[Ref, ...]
+    structured: str
+
+
+@dataclass(frozen=True)
+class EntryPageView:
+    """A cause or a treatment."""
+
+    entity: Ref
+    body: Md | str
+    reviewed: dt.date | None
+    conditions: tuple[dict, ...]
+    causes: tuple[Ref, ...]
+    treatments: tuple[Ref, ...]
+    prevention: tuple[dict, ...]
+    sources: tuple[Source, ...]
+    structured: str
+
+
+@dataclass(frozen=True)
+class ContentPageView:
+    entity: Ref
+    body: Md
+    structured: str
+
+
+@dataclass(frozen=True)
+class RedirectView:
+    target: Ref
+
+
+@dataclass(frozen=True)
+class OutlineView:
+    conditions: tuple[Ref, ...]
+    rows: tuple[Row, ...] | None
+    entity: Ref | None
+    structured: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    rows: tuple[ReviewRow, ...]
+    structured: str
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # the output file below the output folder
+    template: str
+    info: PageInfo
+    view: object
+    source: str = ""  # the file an editor would change, for messages
+    text: TextContext = field(default_factory=TextContext)
+    markdown: tuple[str, ...] = ()  # the text of each of the view's markdown values, in order
+
+    def context(self) -> dict:
+        """The template's variables."""
+        return {f.name: getattr(self.view, f.name) for f in fields(self.view)}
+
+
+# --- the plan
+
+class Addresses:
+    """URL paths below the base path as links and as absolute addresses."""
+
+    def __init__(self, config: Config):
+        self.base_path, self.origin = config.base_path, config.site_origin
+
+    def url(self, target: Ref | Entity | str = "") -> str:
+        path = target if isinstance(target, str) else target.path
+        return self.base_path + path.lstrip("/")
+
+    def absolute(self, target: Ref | Entity | str = "") -> str:
+        return self.origin + self.url(target)
+
+
+def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {}) -> list[Page]:
+    """Every page of the site, in a fixed order. `grades`: reading grades already measured, by file."""
+    return _Planner(site, config, day, grades).pages(editor_pages)
+
+
+class _Planner:
+    def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float]):
+        self.site, self.config, self.day, self.grades = site, config, day, grades
+        self.addresses = Addresses(config)
+        self.refs: dict[tuple[str, str], Ref] = {}
+        self.by_kind = {kind: site.all(kind) for kind in KINDS}
+
+    def pages(self, editor_pages: bool) -> list[Page]:
+        site = self.site
+        pages = [self._home()]
+        for kind in ("condition", "cause", "treatment"):
+            pages += self._indexes(kind)
+        if site.abbreviations:
+            info = PageInfo("glossary/", "glossary", "Glossary", "What the abbreviations on this site stand for.", None)
+            terms = tuple(sorted(site.abbreviations.items(), key=lambda item: sort_key(item[0])))
+            pages.append(self._page("glossary.html", info, GlossaryView(terms, self._web_page(info))))
+        search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
+        pages.append(self._page("search.html", search, PlainView(self._web_page(search))))
+        pages += [self._condition(condition) for condition in self.by_kind["condition"]]
+        pages += [self._entry_page(entity) for entity in self.by_kind["cause"] + self.by_kind["treatment"]]
+        pages += [self._content_page(page) for page in self.by_kind["page"]]
+        for path, target in sorted(site.redirects(self.config.base_path).items()):
+            info = PageInfo(path + "index.html", "redirect", target.title, "", None)
+            pages.append(Page(info.path, "redirect.html", info, RedirectView(self.ref(target)), target.source_path))
+        if editor_pages:
+            pages += self._editor_pages()
+        missing = PageInfo("404.html", "404", "Page not found", "", None)
+        pages.append(Page("404.html", "404.html", missing, PlainView(self._web_page(missing))))
+        return pages
+
+    def ref(self, entity: Entity) -> Ref:
+        ref = self.refs.get(entity.key)
+        if ref is None:
+            ref = self.refs[entity.key] = Ref(entity.kind, entity.slug, entity.title, entity.path, entity.summary,
+                                              entity.aliases, entity.source_path)
+        return ref
+
+    def refs_of(self, entities: list[Entity]) -> tuple[Ref, ...]:
+        return tuple(self.ref(entity) for entity in entities)
+
+    def _page(self, template: str, info: PageInfo, view, source: str = "", article: Article | None = None) -> Page:
+        file_path = info.path if info.path.endswith(".html") else info.path + "index.html"
+        texts = tuple(value.text for value in markdown_values(view))
+        return Page(file_path, template, info, view, source, self._text_context(texts, article), texts)
+
+    # --- home and the A to Z lists
+
+    def _home(self) -> Page:
+        info = PageInfo("", "home", self.config.title, self.config.description, None)
+        conditions = self.by_kind["condition"]
+        latest = sorted(conditions, key=lambda c: (-(_reviewed(c) or dt.date.min).toordinal(), c.order))[:HOME_CONDITIONS]
+        latest.sort(key=lambda c: c.order)
+        lists = {}
+        for kind in ("cause", "treatment"):
+            entities = self.by_kind[kind]
+            short = len(entities) <= HOME_LIST_LIMIT
+            lists[kind] = (self.refs_of(entities) if short else (),
+                           () if short else tuple((letter, self.addresses.url(href)) for letter, href in self._letter_pages(kind)))
+        view = HomeView(self.refs_of(latest), len(conditions) - len(latest), lists["cause"][0], lists["treatment"][0],
+                        lists["cause"][1], lists["treatment"][1], self._web_page(info))
+        return self._page("home.html", info, view)
+
+    def _letter_pages(self, kind: str) -> list[tuple[str, str]]:
+        """(letter, URL path) of each letter of an A to Z list: a page of its own when the list is
+        split, else the letter's place on the one page."""
+        groups = az_groups(self.by_kind[kind])
+        prefix = KINDS[kind].url_prefix
+        if len(self.by_kind[kind]) > INDEX_SPLIT:
+            return [(letter, f"{prefix}{letter_path(letter)}/") for letter, _ in groups]
+        return [(letter, f"{prefix}#letter-{letter}") for letter, _ in groups]
+
+    def _indexes(self, kind: str) -> list[Page]:
+        """The A to Z list of a kind: one page, or past INDEX_SPLIT a page of letters and one per letter."""
+        title = f"{kind.capitalize()}s A to Z"
+        description = f"Every {kind} on this site, from A to Z."
+        info = PageInfo(KINDS[kind].url_prefix or f"{kind}s/", f"{kind}-index", title, description, None)
+        groups = tuple((letter, self.refs_of(members)) for letter, members in az_groups(self.by_kind[kind]))
+        if len(self.by_kind[kind]) <= INDEX_SPLIT:
+            letters = tuple((letter, f"#letter-{letter}") for letter, _ in groups)
+            return [self._page("index.html", info, IndexView(kind, groups, letters, self._web_page(info)))]
+        letters = tuple((letter, self.addresses.url(path)) for letter, path in self._letter_pages(kind))
+        pages = [self._page("index.html", info, IndexView(kind, (), letters, self._web_page(info)))]
+        for letter, members in groups:
+            part = PageInfo(f"{info.path}{letter_path(letter)}/", f"{kind}-index", f"{title}: {letter}", description, None)
+            pages.append(self._page("index.html", part, IndexView(kind, ((letter, members),), letters, self._web_page(part))))
+        return pages
+
+    # --- a condition
+
+    def _condition(self, condition: Entity) -> Page:
+        article, meta = condition.article, condition.article.document.meta
+        next_review = meta.review_due(self.config.review_interval)
+        sections = self._sections(article.sections)
+        notes = tuple({"label": n.label, "number": n.number, "html": _md(n.text), "back": n.reference_ids}
+                      for n in article.footnotes)
+        view = ConditionView(
+            entity=self.ref(condition),
+            meta=meta,
+            overview=self._parts(article.overview.parts, 2),
+            footnotes=notes,
+            sections=sections,
+            help=_help_pointer(article, sections),
+            show_summary=bool(meta.summary) and not article.opens_with(meta.summary),
+            next_review=next_review,
+            review_overdue=bool(next_review and next_review < self.day),
+            related=self.refs_of(self._related_conditions(condition)),
+            leads_to=self.refs_of(self.site.related(condition, "leads_to")),
+            treats=self.refs_of(self.site.related(condition, "treats")),
+            structured=jsonld.script_json(jsonld.condition_page(
+                condition, self.site, self.addresses.absolute, self.config.language, meta.reviewed, meta.reviewer)),
+        )
+        return self._page(KINDS["condition"].template, self._info(condition), view, article.document.path, article)
+
+    def _sections(self, sections: tuple[Section, ...]) -> tuple[dict, ...]:
+        """Sections as the template draws them; a sub-section's heading is never more than
+        one level below the one before it, so headings stay in order."""
+        views, previous = [], 1
+        for section in sections:
+            level = min(section.level, previous + 1)
+            previous = level
+            views.append({"title": heading_text(section.title), "title_html": Inline(section.title),
+                          "kind": section.kind, "anchor": section.anchor, "level": level,
+                          "urgency": section.urgency, "label": card_label(section.urgency, section.title),
+                          "parts": self._parts(section.parts, level + 1)})
+        return tuple(views)
+
+    def _parts(self, parts, level: int) -> tuple[dict, ...]:
+        """Parsed parts as views; `level` is the heading level for the parts' own headings."""
+        views = []
+        for part in parts:
+            if isinstance(part, Text):
+                views.append({"type": "text", "html": _md(part)})
+            elif isinstance(part, EntryList):
+                views.append({"type": "entries", "style": part.style, "items": tuple(
+                    self._entry(item) if isinstance(item, Entry) else {"entity": None, "html": _md(item), "kept": True}
+                    for item in part.items)})
+            elif isinstance(part, Group):
+                views.append({"type": "group", "form": part.form, "label": part.label, "style": part.style,
+                              "level": level, "parts": self._parts(part.parts, level + 1)})
+            elif isinstance(part, Entry):
+                views.append({"type": "entry-heading", "level": level, **self._entry(part, inline=False)})
+            elif isinstance(part, Callout):
+                views.append({"type": "callout", "kind": part.kind, "urgency": part.level, "title": heading_text(part.title),
+                              "label": card_label(part.level, part.title) if part.level else CALLOUT_LABELS[part.kind],
+                              "html": _md(part.body), "level": level})
+        return tuple(views)
+
+    def _entry(self, entry: Entry, inline: bool = True) -> dict:
+        """An entry's name, linked to its page (symptoms have none), then its description.
+        The name keeps the article's own words; the page is titled with the clean name."""
+        entity = self.ref(self.site.entity_of(entry)) if entry.kind in ("cause", "treatment") else None
+        if not inline:  # a `###` entry: the template makes the heading
+            return {"entity": entity, "name": entry.name, "html": _md(entry.description), "kept": False}
+        words = escape(html.unescape(plain_text(entry.lead).strip()))  # `A &amp; B` is "A & B" to readers
+        name = f'<a href="{escape(self.addresses.url(entity))}">{words}</a>' if entity else str(words)
+        if entry.strong:
+            name = f"<strong>{name}</strong>"
+        return {"entity": entity, "name": name, "html": EntryItem(name, entry.joiner, _md(entry.description)), "kept": False}
+
+    def _related_conditions(self, condition: Entity, limit: int = 5) -> list[Entity]:
+        """Conditions that share the most causes and treatments with this one."""
+        shared: dict[str, int] = {}
+        for relation in ("causes", "treatments"):
+            for entity in self.site.related(condition, relation):
+                for other in self.site.related(entity, "conditions"):
+                    if other.slug != condition.slug:
+                        shared[other.slug] = shared.get(other.slug, 0) + 1
+        best = sorted(shared, key=lambda slug: (-shared[slug], slug))[:limit]
+        return [self.site.entities[("condition", slug)] for slug in best]
+
+    # --- causes, treatments and other pages
+
+    def _entry_page(self, entity: Entity) -> Page:
+        site, info = self.site, self._info(entity)
+        # Each condition once, with the day its article was reviewed and, unless this cause or
+        # treatment has its own file, the article's words about it (content-format.md, section 4).
+        words = {m.condition: m.entry.description for m in entity.mentions}
+        conditions = tuple(
+            {"condition": self.ref(c), "reviewed": _reviewed(c), "html": "" if entity.article else _md(words.get(c.slug))}
+            for c in site.related(entity, "conditions")
+        )
+        view = EntryPageView(
+            entity=self.ref(entity),
+            body=_md(entity.article.body_html_source) if entity.article else "",
+            reviewed=entity.article.document.meta.reviewed if entity.article else None,
+            conditions=conditions,
+            causes=self.refs_of(site.related(entity, "causes")),
+            treatments=self.refs_of(site.related(entity, "treatments")),
+            prevention=tuple({"condition": self.ref(c), "anchor": _prevention_anchor(c.article)}
+                             for c in site.related(entity, "prevention")),
+            sources=entity.article.document.meta.sources if entity.article else (),
+            structured=jsonld.script_json(jsonld.entry_page(entity, site, self.addresses.absolute, self.config.language,
+                                                            info.summary)),
+        )
+        # Its own file, or the first article that names it: the file an editor would change.
+        source = entity.source_path or next((c["condition"].source_path for c in conditions), "")
+        return self._page(KINDS[entity.kind].template, info, view, source)
+
+    def _content_page(self, page: Entity) -> Page:
+        info = self._info(page)
+        view = ContentPageView(self.ref(page), _md(page.article.body_html_source), self._web_page(info))
+        return self._page(KINDS["page"].template, info, view, page.source_path)
+
+    def _editor_pages(self) -> list[Page]:
+        """Preview only, never published: how each article was read, and the review dashboard."""
+        conditions = self.refs_of(self.by_kind["condition"])
+        index = PageInfo("_outline/index.html", "outline", "How each article was read", "", None)
+        pages = [self._page("outline.html", index, OutlineView(conditions, None, None, self._web_page(index)))]
+        for condition in self.by_kind["condition"]:
+            info = PageInfo(f"_outline/{condition.slug}/index.html", "outline", f"Outline: {condition.title}", "", None)
+            view = OutlineView(conditions, tuple(outline(condition.article)), self.ref(condition), self._web_page(info))
+            pages.append(self._page("outline.html", info, view, condition.source_path))
+        review = PageInfo("_review/index.html", "review", "Review dashboard", "", None)
+        rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades))
+        pages.append(self._page("review.html", review, ReviewView(rows, self._web_page(review))))
+        return pages
+
+    # --- shared parts
+
+    def _web_page(self, info: PageInfo) -> str:
+        return jsonld.script_json(jsonld.web_page(info.kind, self.addresses.absolute(info.path), info.title, info.summary,
+                                                  self.config.language))
+
+    def _info(self, entity: Entity) -> PageInfo:
+        meta = entity.article.document.meta if entity.article else None
+        summary = meta.summary if meta else ""
+        if not summary and entity.mentions:
+            summary = entity.mentions[0].entry.summary
+        return PageInfo(entity.path, entity.kind, entity.title, summary, meta.reviewed if meta else None)
+
+    def _text_context(self, texts: tuple[str, ...], article: Article | None) -> TextContext:
+        """The wiki-link URLs and abbreviations the page's markdown uses, and its notes' numbers."""
+        if not texts:
+            return TextContext()
+        links = {}
+        for text in texts:
+            if "[[" in text:
+                for match in WIKI_LINK.finditer(text):
+                    target = split_wiki_link(match[1])[0]
+                    entity = self.site.links.get(target)
+                    if entity is not None:
+                        links[target] = self.addresses.url(entity)
+        abbreviations = ()
+        if self.site.abbreviations:
+            joined = "\n".join(texts)
+            # Markdown's time grows with the square of the definitions it is given: a page gets at most 100.
+            abbreviations = tuple((a, t) for a, t in self.site.abbreviations.items() if a in joined)[:ABBREVIATIONS_PER_PAGE]
+        footnotes = tuple((note.label, note.number) for note in article.footnotes) if article else ()
+        return TextContext(tuple(sorted(links.items())), footnotes, abbreviations)
+
+
+ABBREVIATIONS_PER_PAGE = 100
+
+
+def markdown_values(value) -> list:
+    """Every `Md` and `Inline` in a view, in a fixed order (the order they are converted in)."""
+    found: list = []
+    _collect(value, found)
+    return found
+
+
+_PLAIN = (str, int, float, bool, type(None), dt.date, Ref, Meta, Row, ReviewRow, PageInfo, Source)
+
+
+def _collect(value, found: list) -> None:
+    kind = type(value)
+    if kind in (Md, Inline):
+        found.append(value)
+    elif kind is EntryItem:
+        found.append(value.description)
+    elif kind is dict:
+        for item in value.values():
+            if type(item) not in _PLAIN:
+                _collect(item, found)
+    elif kind in (tuple, list):
+        for item in value:
+            if type(item) not in _PLAIN:
+                _collect(item, found)
+    elif hasattr(value, "__dataclass_fields__") and kind not in _PLAIN:
+        for name in value.__dataclass_fields__:
+            _collect(getattr(value, name), found)
+
+
+def _md(text: Text | None) -> Md:
+    return Md(text.markdown if text is not None else "")
+
+
+def _reviewed(entity: Entity) -> dt.date | None:
+    return entity.article.document.meta.reviewed if entity.article else None
+
+
+def _help_pointer(article: Article, sections: tuple[dict, ...]) -> dict | None:
+    """Near the top: the most serious get-help advice, in a card or a callout."""
+    if not article.urgency:
+        return None
+    card = next((s for s in sections if s["urgency"] == article.urgency), None)
+    anchor, title = (card["anchor"], card["title"]) if card else _callout_target(article, sections)
+    return {"urgency": article.urgency, "level_name": LEVEL_LABELS[article.urgency], "anchor": anchor, "title": title}
+
+
+def _callout_target(article: Article, sections: tuple[dict, ...]) -> tuple[str, str]:
+    """The section holding the most serious callout, and the callout's words."""
+    for section, view in zip(article.sections, sections):
+        for callout in section.callouts:
+            if callout.level == article.urgency:
+                return view["anchor"], heading_text(callout.title)
+    return "main", LEVEL_LABELS[article.urgency]
+
+
+def card_label(level: str, title: str) -> str:
+    """"Urgent advice" before a card's heading, unless the heading already says its level
+    ("Non-urgent advice: See a GP if:", "Immediate action required: Call 999 if:")."""
+    label = LEVEL_LABELS.get(level, "")
+    said = ("non-urgent advice", "urgent advice", "immediate action")
+    return "" if not label or title.lower().startswith(said) else label
+
+
+def _prevention_anchor(article: Article) -> str:
+    return next((s.anchor for s in article.sections if s.kind == PREVENTION), "")
+
+
+def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
+    """Entities (already in collation order) under their initial letter, accents folded."""
+    groups: dict[str, list[Entity]] = {}
+    for entity in entities:
+        groups.setdefault(initial(entity.title), []).append(entity)
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", sort_key(item[0])))
+
+
+def letter_path(letter: str) -> str:
+    """The URL segment of a letter's page: `a`, or `0-9` for names that start otherwise."""
+    return "0-9" if letter == "#" else letter.lower()

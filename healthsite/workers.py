@@ -1,0 +1,109 @@
+"""Parallel work for cold builds: parsing files and rendering pages in a process pool.
+
+Both are functions of values (a file's bytes; a planned page), so a worker needs nothing
+of the build but what its initializer hands it, and a parallel build equals a serial one.
+Small batches (a preview edit) run in this process: starting workers would cost more.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterable
+
+from .article import Article, parse_article
+from .content import document_from_bytes
+from .lint import ArticleChecks, Readability, check_article
+from .plan import Page
+from .problems import Problem
+from .render import PageRenderer, RenderedPage, Settings
+
+PARALLEL_FROM = 200  # fewer items than this are done in this process
+BATCH = 50  # items per task: fewer round trips, and the last tasks still spread over the workers
+
+ParseTask = tuple[bytes, str, str, str]  # the file's bytes, its path, kind and slug
+Parsed = tuple[Article | None, list[Problem], ArticleChecks | None]
+RenderTask = tuple[Page, list[str] | None]  # a page, and its converted markdown when the cache had it
+Rendered = tuple[RenderedPage, list[str]]  # the page, and its converted markdown for the cache
+
+
+def jobs_for(count: int, jobs: int | None) -> int:
+    """How many processes: `jobs` (0 or None: one per core), or 1 for a small batch."""
+    if count < PARALLEL_FROM:
+        return 1
+    return max(1, jobs or os.cpu_count() or 1)
+
+
+def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readability) -> Parsed:
+    raw, rel, kind, slug = task
+    document, problems = document_from_bytes(raw, rel, kind, slug)
+    if document is None:
+        return None, problems, None
+    article, found = parse_article(document, snippets)
+    return article, problems + found, check_article(article, readability)
+
+
+def parse_files(tasks: list[ParseTask], snippets: dict[str, str], jobs: int | None) -> list[Parsed]:
+    return _run(tasks, jobs, _init_parser, (snippets,), _parse_batch, lambda: _parse_batch_with(snippets))
+
+
+def render_pages(tasks: list[RenderTask], settings: Settings, renderer: PageRenderer, jobs: int | None) -> list[Rendered]:
+    return _run(tasks, jobs, _init_renderer, (settings,), _render_batch, lambda: _render_batch_with(renderer))
+
+
+def _run(tasks: list, jobs: int | None, initializer: Callable, initargs: tuple, batch_fn: Callable,
+         local_batch_fn: Callable[[], Callable]) -> list:
+    processes = jobs_for(len(tasks), jobs)
+    if processes == 1:
+        return local_batch_fn()(tasks)
+    batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
+    with ProcessPoolExecutor(processes, mp_context=_context(), initializer=initializer, initargs=initargs) as pool:
+        return [item for batch in pool.map(batch_fn, batches) for item in batch]
+
+
+def _context():
+    """fork is fastest, but forking a process that runs other threads (the preview) can
+    deadlock a child; forkserver starts children from a clean process instead."""
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    return multiprocessing.get_context(method)
+
+
+# --- inside a worker: its own snippets or renderer, set once by the pool's initializer
+
+class _Worker:
+    snippets: dict[str, str] = {}
+    readability: Readability | None = None
+    renderer: PageRenderer | None = None
+
+
+def _init_parser(snippets: dict[str, str]) -> None:
+    _Worker.snippets, _Worker.readability = snippets, Readability()
+
+
+def _init_renderer(settings: Settings) -> None:
+    _Worker.renderer = PageRenderer(settings)
+
+
+def _parse_batch(tasks: Iterable[ParseTask]) -> list[Parsed]:
+    return _parse_batch_with(_Worker.snippets, _Worker.readability)(tasks)
+
+
+def _render_batch(tasks: Iterable[RenderTask]) -> list[Rendered]:
+    return _render_batch_with(_Worker.renderer)(tasks)
+
+
+def _parse_batch_with(snippets: dict[str, str], readability: Readability | None = None) -> Callable:
+    readability = readability or Readability()
+    return lambda tasks: [parse_one(task, snippets, readability) for task in tasks]
+
+
+def _render_batch_with(renderer: PageRenderer) -> Callable:
+    def run(tasks: Iterable[RenderTask]) -> list[Rendered]:
+        results = []
+        for page, html in tasks:
+            html = renderer.html_of(page) if html is None else html
+            results.append((renderer.render(page, html), html))
+        return results
+    return run
