@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install build serve check test benchmark clean
+.PHONY: install build serve check test bench bench-compare clean
 
 install: $(STAMP)
 
@@ -26,8 +26,12 @@ test: install
 	bash scripts/install-test-tools.sh
 	$(PY) -m pytest
 
-benchmark: install
-	$(PY) scripts/benchmark.py
+# Not part of `make test`: performance is measured, never asserted.
+bench: install
+	$(PY) scripts/benchmark.py --articles 1000 10000
+
+bench-compare: install
+	$(PY) scripts/bench_compare.py --articles 1000 10000
 
 clean:
-	rm -rf public .public.staging .public.old test-artifacts
+	rm -rf public .public.staging .public.old test-artifacts .healthsite-cache

@@ -13,6 +13,7 @@ rules follow how health publishers really write (content-format.md, sections
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator, Union
@@ -225,7 +226,7 @@ class Section:
     reason: str = ""  # why it has its kind (for `outline`)
     kept: tuple[Kept, ...] = ()
 
-    @property
+    @functools.cached_property  # values are frozen, so what is read from them once stays true
     def entries(self) -> tuple[Entry, ...]:
         return tuple(walk_entries(self.parts))
 
@@ -246,7 +247,7 @@ class Section:
                     yield Text(part.title, part.line), None
                 yield part.body, None
 
-    @property
+    @functools.cached_property
     def callouts(self) -> tuple[Callout, ...]:
         return tuple(p for p in walk_parts(self.parts) if isinstance(p, Callout))
 
@@ -282,13 +283,13 @@ class Article:
     def entries(self, kind: str | None = None) -> list[Entry]:
         return [e for s in self.all_sections for e in s.entries if kind in (None, e.kind)]
 
-    @property
+    @functools.cached_property
     def help_levels(self) -> list[str]:
         """Every get-help level the article gives advice at, in its order."""
         return [s.urgency for s in self.sections if s.kind == GET_HELP] + [
             c.level for s in self.all_sections for c in s.callouts if c.level]
 
-    @property
+    @functools.cached_property
     def urgency(self) -> str:
         """The most serious get-help level of the article ("" when it gives none)."""
         return max(self.help_levels, key=LEVELS.index, default="")

@@ -140,11 +140,11 @@ class _TwoSpaceNesting(Preprocessor):
 # A paragraph of nothing but words and plain punctuation is `<p>text</p>` whatever Markdown
 # does: it skips Markdown (whose cost is per character, for every inline pattern).
 # tests/test_markup.py checks the shortcut against Markdown on generated text.
-PLAIN_PARAGRAPH = re.compile(r"[^\W_][\w .,;:?!'\"()%/+-]*", re.UNICODE)
+PLAIN_PARAGRAPH = re.compile(r"[^\W_](?:[^\W_]|[ .,;:?!'\"()%/+-])*", re.UNICODE)  # \w without _ (emphasis)
 PLAIN_LINE_START = re.compile(r"^(?:[\s+-]|\d+[.)]|[:=])", re.MULTILINE)
 
 SPLIT = "hssplit7c1e"  # a paragraph of its own between two chunks of one conversion
-SPLIT_PARAGRAPH = re.compile(rf"<p>{SPLIT}</p>\n?")
+SPLIT_PARAGRAPH = re.compile(rf"\n?<p>{SPLIT}</p>\n?")
 RAW_HTML = re.compile(r"<[A-Za-z/!?]")
 
 
@@ -207,10 +207,10 @@ def _plain_paragraph(chunk: str, abbreviations: tuple[tuple[str, str], ...]) -> 
     """`<p>chunk</p>` when the chunk is one paragraph of plain words, which Markdown would
     leave as it is: no markup characters, no line that starts a list, a quote or code, no
     line break, no abbreviation to mark. None otherwise ("" for an empty chunk)."""
-    text = chunk.strip()
-    if not text:
-        return ""
-    if (not PLAIN_PARAGRAPH.fullmatch(text.replace("\n", " ")) or "\n\n" in text or " \n" in text
+    text = chunk.rstrip("\n")
+    if not text.strip():
+        return "" if not chunk.strip() else None
+    if (text != text.strip() or not PLAIN_PARAGRAPH.fullmatch(text.replace("\n", " ")) or "\n\n" in text or " \n" in text
             or PLAIN_LINE_START.search(text) or any(abbr in text for abbr, _ in abbreviations)):
         return None
     return f"<p>{text}</p>"

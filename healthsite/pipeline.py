@@ -7,6 +7,7 @@ A `BuildCache` makes both incremental: what did not change is not done again.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     files, found = content_files(config)
     problems += found
     raws = read_files(files, config, problems)
-    settings_text = repr((config, day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
+    settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
                           template_files(config)))
     inputs = digest(settings_text, *(key for key, _ in raws))
     before = published_manifest(cache, out)
@@ -127,7 +128,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
         problems += broken_links(checked, outputs, config)
     lap("check")
     problems = sort_problems(problems)
-    manifest = Manifest(digest(inputs, *(r.key for r in records.values())), inputs, records,
+    manifest = Manifest(digest(inputs, *sorted(f"{path} {r.key}" for path, r in records.items())), inputs, records,
                         tuple(p for p in problems if p.severity == "warning"))
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
@@ -139,6 +140,11 @@ def _renderer(cache: BuildCache, settings: Settings) -> PageRenderer:
         cache.renderers.clear()  # other settings' renderers will not be asked for again
         cache.renderers[settings] = PageRenderer(settings)
     return cache.renderers[settings]
+
+
+def config_key(config: Config) -> str:
+    """The settings as they affect the pages: where the project folder is does not."""
+    return repr(dataclasses.replace(config, root=Path(".")))
 
 
 def namespace() -> str:
@@ -180,7 +186,7 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
                 before: Manifest | None, out: Path, jobs: int | None):
     """Every page's output: the published file where its key is unchanged, else rendered
     (with its Markdown from the cache where the same text was converted before)."""
-    base = digest(settings_text, repr(settings))
+    base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
     outputs, records, problems, tasks, keys = [], {}, [], [], {}
     for page in pages:
         key = keys[page.path] = digest(base, repr(page))

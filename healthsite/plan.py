@@ -12,7 +12,9 @@ the pages whose value changed, and render them in any process.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
+from collections import Counter
 from dataclasses import dataclass, field, fields
 
 from markupsafe import escape
@@ -380,14 +382,14 @@ class _Planner:
 
     def _related_conditions(self, condition: Entity, limit: int = 5) -> list[Entity]:
         """Conditions that share the most causes and treatments with this one."""
-        shared: dict[str, int] = {}
+        relations = self.site.relations
+        shared: Counter = Counter()
         for relation in ("causes", "treatments"):
-            for entity in self.site.related(condition, relation):
-                for other in self.site.related(entity, "conditions"):
-                    if other.slug != condition.slug:
-                        shared[other.slug] = shared.get(other.slug, 0) + 1
-        best = sorted(shared, key=lambda slug: (-shared[slug], slug))[:limit]
-        return [self.site.entities[("condition", slug)] for slug in best]
+            for key in relations.get((condition.key, relation), ()):
+                shared.update(relations.get((key, "conditions"), ()))
+        shared.pop(condition.key, None)
+        best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0][1]))
+        return [self.site.entities[key] for key, _ in best]
 
     # --- causes, treatments and other pages
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable
 
@@ -64,10 +63,12 @@ def _run(tasks: list, jobs: int | None, initializer: Callable, initargs: tuple, 
 
 
 def _context():
-    """fork is fastest, but forking a process that runs other threads (the preview) can
-    deadlock a child; forkserver starts children from a clean process instead."""
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    return multiprocessing.get_context(method)
+    """Workers start from a clean process (forkserver), not as forks of this one: a fork
+    would share, then copy, the whole site held here, and forking a process that runs
+    other threads (the preview) can deadlock the child."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["healthsite.workers"])
+    return context
 
 
 # --- inside a worker: its own snippets or renderer, set once by the pool's initializer

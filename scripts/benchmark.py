@@ -1,78 +1,94 @@
 #!/usr/bin/env python3
-"""Time the build on a generated corpus: `python scripts/benchmark.py [--articles N ...]`.
+"""`make bench`: time whole `build` runs on a generated site (scripts/corpus.py).
 
-Articles share causes and treatments from fixed pools (as real conditions do)
-and link to them, so the graph and the cross-linked pages are realistic.
-Prints the time of each stage; nothing is asserted (performance is measured
-here, never in timed tests).
+For each size it prints, in separate processes as an editor would run them:
+cold (no cache, no previous site), no-op (nothing changed), one-article edit,
+warm full rebuild after a template change and after a CSS change, and the peak
+memory of each run's largest process. Nothing is asserted: performance is
+measured here, never in timed tests.
+
+    python scripts/benchmark.py [--articles 1000 10000] [--jobs N] [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 
-from healthsite.config import load_config  # noqa: E402
-from healthsite.pipeline import publish  # noqa: E402
+from corpus import generate  # noqa: E402
 
-WORDS = "muscle pain rest water sleep walk stretch warm cold food salt body nerve back leg neck arm".split()
-
-
-def sentence(rng: random.Random, n: int = 12) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
-
-
-def generate(root: Path, articles: int, seed: int = 1) -> None:
-    rng = random.Random(seed)
-    causes = [f"cause {i}" for i in range(max(20, articles // 5))]
-    treatments = [f"treatment {i}" for i in range(max(15, articles // 8))]
-    folder = root / "content/conditions"
-    folder.mkdir(parents=True)
-    for part in ("templates", "static"):
-        shutil.copytree(REPO / part, root / part)
-    shutil.copytree(REPO / "content/pages", root / "content/pages")
-    (root / "config.yaml").write_text("title: Benchmark\n")
-    for i in range(articles):
-        mine_causes = rng.sample(causes, 8)
-        mine_treatments = rng.sample(treatments, 5)
-        lines = ["---", f"title: Condition {i}", f"summary: {sentence(rng)}", "reviewed: 2026-01-01", "---",
-                 f"{sentence(rng)} {sentence(rng)} See [[{mine_causes[0]}]].", "", "## Symptoms", "", sentence(rng), "",
-                 "## Causes", "", "Some causes:", ""]
-        lines += [f"{n}. {name.capitalize()}: {sentence(rng)}\n" for n, name in enumerate(mine_causes, 1)]
-        lines += ["## Treatments", ""]
-        lines += [f"{n}- {name.capitalize()}: {sentence(rng)} Helps [[{mine_causes[n]}]].\n" for n, name in enumerate(mine_treatments, 1)]
-        lines += ["## How to prevent it", "", f"{sentence(rng)} Avoid [[{mine_causes[1]}]].", "",
-                  "## When to see a doctor", "", sentence(rng), ""]
-        (folder / f"condition-{i}.md").write_text("\n".join(lines))
+MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+seconds = time.perf_counter() - start
+if code.returncode:
+    print(code.stderr[-2000:], file=sys.stderr)
+print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code.returncode)
+"""
 
 
-def run(articles: int) -> None:
+def build(root: Path, jobs: int) -> tuple[float, float]:
+    """One `build --no-search` in a fresh process: (seconds, peak MB of its largest process)."""
+    command = [sys.executable, "-c", MEASURE, sys.executable, str(REPO / "build.py"), "build", "--no-search", "--jobs", str(jobs)]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    seconds, rss, code = result.stdout.split()
+    if code != "0":
+        raise SystemExit(f"build failed in {root}:\n{result.stderr}")
+    return float(seconds), int(rss) / 1024
+
+
+def edit_article(root: Path, round_: int) -> None:
+    article = root / "content/conditions/condition-1.md"
+    text = article.read_text()
+    article.write_text(text.replace("## Symptoms", f"Edited {round_}.\n\n## Symptoms", 1))
+
+
+def edit_template(root: Path, round_: int) -> None:
+    with (root / "templates/base.html").open("a") as file:
+        file.write(f"{{# benchmark edit {round_} #}}\n")
+
+
+def edit_css(root: Path, round_: int) -> None:
+    with (root / "static/style.css").open("a") as file:
+        file.write(f"/* benchmark edit {round_} */\n")
+
+
+def measure(articles: int, jobs: int, rounds: int) -> dict[str, tuple[float, float]]:
+    results: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "site"
         generate(root, articles)
-        config, _ = load_config(root / "config.yaml")
-        start = time.perf_counter()
-        build = publish(config)
-        total = time.perf_counter() - start
-        assert build.written, build.problems[:5]
-        pages = sum(1 for o in build.outputs if o.path.endswith(".html"))
-        stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in build.timings.items())
-        print(f"{articles:>6} articles, {pages:>6} pages: {total:6.2f} s  ({stages})  {total / pages * 1000:.2f} ms/page")
+        for round_ in range(rounds):
+            for leftover in (root / "public", root / ".healthsite-cache"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            steps = [("cold", None), ("no-op", None), ("one-article edit", edit_article),
+                     ("template change", edit_template), ("CSS change", edit_css)]
+            for name, change in steps:
+                if change:
+                    change(root, round_)
+                results.setdefault(name, []).append(build(root, jobs))
+    return {name: (statistics.median(s for s, _ in runs), max(m for _, m in runs)) for name, runs in results.items()}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--articles", type=int, nargs="+", default=[10, 100, 1000])
-    for count in parser.parse_args().articles:
-        run(count)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000])
+    parser.add_argument("--jobs", type=int, default=0, help="processes (default: one per core)")
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    print("| articles | run | seconds | peak MB |\n| ---: | --- | ---: | ---: |")
+    for count in args.articles:
+        for name, (seconds, peak) in measure(count, args.jobs, args.rounds).items():
+            print(f"| {count:,} | {name} | {seconds:.2f} | {peak:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

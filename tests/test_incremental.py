@@ -1,0 +1,196 @@
+"""Incremental and parallel builds give exactly the bytes of a cold, serial build;
+a killed build leaves the published site whole; the cache never makes a build wrong."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from conftest import FIXTURES, REPO, TODAY_EPOCH, make_project, run_cli, snapshot
+from healthsite.cache import BuildCache
+from healthsite.config import load_config
+from healthsite.pipeline import project_cache, publish
+
+sys.path.insert(0, str(REPO / "scripts"))
+from corpus import generate  # noqa: E402
+
+WORDS = st.sampled_from("rest water sleep stretch warm cold nerve back leg neck".split())
+SENTENCE = st.lists(WORDS, min_size=2, max_size=8).map(lambda words: " ".join(words).capitalize() + ".")
+
+
+@pytest.fixture(autouse=True)
+def same_day(monkeypatch):
+    """This process builds on the day the command-line builds of the tests do."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+
+
+def cold_build(site: Path, out: Path):
+    """A build with no cache and no earlier site: the reference every other build must equal."""
+    shutil.rmtree(out.parent, ignore_errors=True)
+    config, problems = load_config(site / "config.yaml")
+    return publish(config, out, problems=problems, search=False, cache=BuildCache(), jobs=1)
+
+
+class IncrementalBuilds(RuleBasedStateMachine):
+    """Random edits, additions, renames, deletions and template and CSS changes; after each,
+    the incremental build (one cache object, and the cache on disk) equals a cold build."""
+
+    def __init__(self):
+        super().__init__()
+        self.root = Path(os.environ["INCREMENTAL_TMP"]) / f"run-{time.monotonic_ns()}"
+        self.site = make_project(self.root / "site", FIXTURES / "good")
+        self.out = self.root / "public" / "site"
+        config, _ = load_config(self.site / "config.yaml")
+        self.cache = project_cache(config)
+        self.added = 0
+
+    def articles(self) -> list[Path]:
+        return sorted((self.site / "content/conditions").glob("*.md"))
+
+    @initialize()
+    def first_build(self):
+        self.build()
+
+    @rule(sentence=SENTENCE, which=st.integers(0, 10))
+    def edit_article(self, sentence, which):
+        article = self.articles()[which % len(self.articles())]
+        article.write_text(article.read_text().replace("\n---\n", f"\n---\n{sentence}\n\n", 1))
+
+    @rule(sentence=SENTENCE)
+    def add_article(self, sentence):
+        self.added += 1
+        (self.site / f"content/conditions/new-{self.added}.md").write_text(
+            f"---\ntitle: New condition {self.added}\nsummary: {sentence}\nreviewed: 2026-01-01\n---\n{sentence}\n\n"
+            f"## Causes\n\n- Dehydration: {sentence}\n- Cause {self.added}: {sentence}\n")
+
+    @precondition(lambda self: len(self.articles()) > 1)
+    @rule(which=st.integers(0, 10))
+    def rename_article(self, which):
+        article = self.articles()[which % len(self.articles())]
+        article.rename(article.with_name(f"renamed-{time.monotonic_ns()}.md"))
+
+    @precondition(lambda self: len(self.articles()) > 1)
+    @rule(which=st.integers(0, 10))
+    def delete_article(self, which):
+        article = self.articles()[which % len(self.articles())]
+        if "muscle-spasms" not in article.name:  # other files link to it
+            article.unlink()
+
+    @rule(words=SENTENCE)
+    def change_template(self, words):
+        base = self.site / "templates/base.html"
+        base.write_text(base.read_text().replace("</footer>", f"<p>{words}</p></footer>", 1))
+
+    @rule()
+    def change_css(self):
+        with (self.site / "static/style.css").open("a") as css:
+            css.write("/* changed */\n")
+
+    @invariant()
+    def equals_a_cold_build(self):
+        if getattr(self, "out", None) is None:
+            return
+        incremental = self.build()
+        reference = cold_build(self.site, self.root / "cold" / "site")
+        # Only a build with a site before it can say an address would disappear.
+        assert [str(p) for p in incremental.problems if "published before" not in p.message] == [
+            str(p) for p in reference.problems]
+        if reference.written:
+            assert snapshot(self.out) == snapshot(self.root / "cold" / "site")
+
+    def build(self):
+        config, problems = load_config(self.site / "config.yaml")
+        return publish(config, self.out, problems=problems, search=False, cache=self.cache, jobs=1)
+
+    def teardown(self):
+        self.cache.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def test_incremental_builds_equal_cold_builds(tmp_path, monkeypatch):
+    monkeypatch.setenv("INCREMENTAL_TMP", str(tmp_path))
+    IncrementalBuilds.TestCase.settings = settings(max_examples=6, stateful_step_count=4, deadline=None,
+                                                   suppress_health_check=list(HealthCheck))
+    IncrementalBuilds.TestCase().runTest()
+
+
+def test_a_second_process_starts_warm_and_renders_only_what_changed(tmp_path):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    first = run_cli("build", "--no-search", cwd=site)
+    assert first.returncode == 0, first.stderr
+    again = run_cli("build", "--no-search", cwd=site)
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+    article = site / "content/conditions/back-spasms.md"
+    article.write_text(article.read_text().replace("\n---\n", "\n---\nA new first sentence.\n\n", 1))
+    before = {p: p.stat().st_ino for p in (site / "public").rglob("*.html")}
+    assert run_cli("build", "--no-search", cwd=site).returncode == 0
+    after = {p: p.stat().st_ino for p in (site / "public").rglob("*.html")}
+    changed = sorted(p.relative_to(site / "public").as_posix() for p in after if before.get(p) != after[p])
+    assert changed == ["conditions/back-spasms/index.html"]  # every other page is the same file, linked
+    assert "A new first sentence." in (site / "public/conditions/back-spasms/index.html").read_text()
+
+
+def test_a_broken_or_foreign_cache_file_is_ignored(tmp_path):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    (site / ".healthsite-cache").mkdir()
+    (site / ".healthsite-cache/cache.sqlite").write_bytes(b"this is not a database" * 100)
+    result = run_cli("build", "--no-search", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert snapshot(site / "public") == snapshot(cold_build(site, tmp_path / "cold/site") and tmp_path / "cold/site")
+
+
+def test_a_new_generator_version_starts_the_cache_afresh(tmp_path):
+    cache = BuildCache(tmp_path, namespace="version one")
+    cache.put_document("key", ("parsed",))
+    cache.close()
+    assert BuildCache(tmp_path, namespace="version one").document("key") == ("parsed",)
+    assert BuildCache(tmp_path, namespace="version two").document("key") is None
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A generated site big enough for the process pool (250 articles)."""
+    root = tmp_path_factory.mktemp("generated") / "site"
+    generate(root, 250)
+    return root
+
+
+def test_a_parallel_build_equals_a_serial_one(generated, tmp_path):
+    config, _ = load_config(generated / "config.yaml")
+    serial = publish(config, tmp_path / "serial", search=False, cache=BuildCache(), jobs=1)
+    parallel = publish(config, tmp_path / "parallel", search=False, cache=BuildCache(), jobs=2)
+    assert serial.written and parallel.written and serial.rendered == parallel.rendered > 250
+    assert snapshot(tmp_path / "serial") == snapshot(tmp_path / "parallel")
+
+
+@pytest.mark.parametrize("kill_after", [0.3, 0.9, 1.6, 2.5])
+def test_a_killed_build_leaves_the_published_site_complete(generated, tmp_path, kill_after):
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    assert run_cli("build", "--no-search", cwd=site, timeout=120).returncode == 0
+    published = snapshot(site / "public")
+    with (site / "templates/base.html").open("a") as base:
+        base.write("{# every page changes #}\n")
+    cold_build(site, tmp_path / "cold/site")
+    new = snapshot(tmp_path / "cold/site")
+    build = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--no-search"], cwd=site,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(kill_after)
+    os.killpg(build.pid, signal.SIGKILL)  # the build and its workers, wherever they are
+    build.wait()
+    if (site / "public").exists():
+        assert snapshot(site / "public") in (published, new)  # the old site or the new one, whole
+    else:  # killed between the two renames of a swap, where renameat2 is missing
+        assert snapshot(site / ".public.old") == published
+    again = run_cli("build", "--no-search", cwd=site, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(site / "public") == new

@@ -1,0 +1,59 @@
+"""The page plan: pages as values, and a home page and A to Z lists that stay small."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import FIXTURES, make_project
+from healthsite import plan as plan_module
+from healthsite.cache import BuildCache
+from healthsite.config import load_config
+from healthsite.pipeline import build_site
+from healthsite.plan import Md, plan
+
+
+def build(site, monkeypatch, **limits):
+    for name, value in limits.items():
+        monkeypatch.setattr(plan_module, name, value)
+    config, problems = load_config(site / "config.yaml")
+    result = build_site(config, problems=problems, search=False, cache=BuildCache())
+    assert result.ok, [str(p) for p in result.problems]
+    return result, {o.path: o.data.decode() for o in result.outputs if o.path.endswith(".html")}
+
+
+def test_long_lists_become_a_page_per_letter_and_the_home_page_stays_bounded(tmp_path, monkeypatch):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    result, pages = build(site, monkeypatch, INDEX_SPLIT=2, HOME_CONDITIONS=1, HOME_LIST_LIMIT=2)
+    causes = [e for e in result.site.all("cause")]
+    letters = sorted({e.title[0].lower() for e in causes})
+    assert all(f"causes/{letter}/index.html" in pages for letter in letters)
+    for entity in causes:  # each cause is listed on its letter's page, and only there
+        listed = [path for path in pages if path.startswith("causes/") and path.count("/") == 2
+                  and f'href="/{entity.path}"' in pages[path] and len(path.split("/")[1]) == 1]
+        assert listed == [f"causes/{entity.title[0].lower()}/index.html"], entity.title
+    index = pages["causes/index.html"]
+    assert f'href="/causes/{letters[0]}/"' in index and 'class="az-group"' not in index
+    home = pages["index.html"]
+    assert len(re.findall(r'<li class="card">', home)) == 1
+    assert 'href="/conditions/">All ' in home and f'href="/causes/{letters[0]}/"' in home
+
+
+def test_small_lists_stay_on_one_page(tmp_path, monkeypatch):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    result, pages = build(site, monkeypatch)
+    assert not [path for path in pages if re.fullmatch(r"causes/[a-z0-9-]{1,3}/index.html", path)]
+    assert all(f'href="/{e.path}"' in pages["index.html"] for e in result.site.all("cause"))
+
+
+def test_a_page_is_a_value_with_its_markdown_unconverted(tmp_path, monkeypatch):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    result, _ = build(site, monkeypatch)
+    config, _ = load_config(site / "config.yaml")
+    import datetime as dt
+    pages = plan(result.site, config, dt.date(2026, 11, 24))
+    again = plan(result.site, config, dt.date(2026, 11, 24))
+    assert [repr(p) for p in pages] == [repr(p) for p in again]  # the same site, the same plan
+    condition = next(p for p in pages if p.path == "conditions/muscle-spasms/index.html")
+    assert "[[dehydration]]" in " ".join(condition.markdown)  # converted only when rendered
+    assert dict(condition.text.links)["dehydration"] == "/causes/dehydration/"
+    assert any(isinstance(part["html"], Md) for part in condition.view.overview)
