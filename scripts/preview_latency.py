@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from benchmark import generate  # noqa: E402
+from corpus import generate  # noqa: E402
 from browser import free_port, launch  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
