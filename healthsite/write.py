@@ -270,7 +270,7 @@ def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: C
         if not ours(leftover):
             raise OSError(f"{leftover} was not made by healthsite: move it away")
         if leftover.exists():
-            shutil.rmtree(leftover)
+            remove_ours(leftover)
     try:
         staging.mkdir(parents=True)
         (staging / MARKER).write_text(f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n")
@@ -286,17 +286,37 @@ def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: C
         if before_swap:
             before_swap(staging)
         if out.exists() and _exchange(staging, out):
-            shutil.rmtree(staging, ignore_errors=True)  # now the previous site
+            remove_ours(staging, ignore_errors=True)  # now the previous site
             return
         if out.exists():
             out.rename(retired)  # a kill before the next line is undone by recover()
         staging.rename(out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_ours(staging, ignore_errors=True)
         if retired.exists() and not out.exists():
             retired.rename(out)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    remove_ours(retired, ignore_errors=True)
+
+
+def remove_ours(folder: Path, ignore_errors: bool = False) -> None:
+    """Remove a folder the build made, its marker last: a build killed halfway through
+    leaves a folder that is still marked as ours (or empty), so the next build may clear it."""
+    if not folder.exists():
+        return
+    marker = folder / MARKER
+    for child in folder.iterdir():
+        if child != marker:
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=ignore_errors)
+            else:
+                child.unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        if not ignore_errors:
+            raise
 
 
 def _put(item: Output, target: Path) -> None:

@@ -103,3 +103,32 @@ def test_broken_links_are_found_in_the_pages_with_their_source(tmp_path):
     assert broken_links(anchored, Config(root=tmp_path))[0].message == "link `/c#causes` needs a trailing slash: write `/c/#causes`"
     published = broken_links(outputs, Config(root=tmp_path, base_url="https://example.org/health/"))
     assert "broken link `/`" in published[0].message  # skips the base path: broken once published
+
+
+def test_a_folder_is_removed_with_its_marker_last(tmp_path, monkeypatch):
+    """A build killed while removing the last site leaves a folder still marked as its own."""
+    from pathlib import Path
+
+    from healthsite.write import ours, remove_ours
+
+    folder = tmp_path / ".public.staging"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a/index.html").write_text("x")
+    (folder / "b.html").write_text("y")
+    (folder / MARKER).write_text("ours")
+    removed = []
+    real_unlink = Path.unlink
+
+    def killed_after_one(self, missing_ok=False):
+        removed.append(self.name)
+        if len(removed) > 1:
+            raise KeyboardInterrupt  # the kill
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        remove_ours(folder)
+    monkeypatch.undo()
+    assert MARKER not in removed[:1] and ours(folder)  # the next build may still clear it
+    remove_ours(folder)
+    assert not folder.exists()
