@@ -8,8 +8,8 @@
 
 It lives in memory (the preview keeps one across rebuilds) and, with a folder, in an
 SQLite file there (`.healthsite-cache/`), so the next `build` starts warm. Everything in
-it is thrown away when the generator's code or the settings change: a stale entry can
-never make a page differ from a cold build's.
+it is thrown away when the generator's code changes, and the settings are part of every
+key that depends on them: a stale entry can never make a page differ from a cold build's.
 """
 
 from __future__ import annotations

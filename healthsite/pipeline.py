@@ -74,13 +74,14 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     problems += found
     static_files, found = read_static(config)
     problems += found
-    templates_ok = not (found := check_templates(config))
+    templates, found = check_templates(config)
+    templates_ok = not found
     problems += found
     files, found = content_files(config)
     problems += found
     raws = read_files(files, config, problems)
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
-                          template_files(config)))
+                          templates))
     inputs = digest(settings_text, *(key for key, _ in raws))
     before = published_manifest(cache, out)
     if skip_unchanged and before and before.inputs == inputs and not has_errors(problems):
@@ -187,7 +188,7 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
     """Every page's output: the published file where its key is unchanged, else rendered
     (with its Markdown from the cache where the same text was converted before)."""
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
-    outputs, records, problems, tasks, keys = [], {}, [], [], {}
+    outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
     for page in pages:
         key = keys[page.path] = digest(base, repr(page))
         old = before.pages.get(page.path) if before else None
@@ -195,13 +196,14 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
             outputs.append(Output(page.path, out / page.path, page.source))
             records[page.path] = old
         else:
-            tasks.append((page, cache.page_html(html_key(page))))
+            html_keys[page.path] = html_key(page)
+            tasks.append((page, cache.page_html(html_keys[page.path])))
     for (page, cached), (result, html) in zip(tasks, render_pages(tasks, settings, renderer, jobs)):
         if result.problem:
             problems.append(result.problem)
             continue
         if cached is None:
-            cache.put_page_html(html_key(page), html)
+            cache.put_page_html(html_keys[page.path], html)
         outputs.append(Output(page.path, result.packed, page.source, packed=True))
         records[page.path] = PageRecord(keys[page.path], result.size, result.links, result.media)
     cache.commit()
@@ -236,21 +238,6 @@ def published_manifest(cache: BuildCache, out: Path) -> Manifest | None:
     if manifest is None or build_id(out) != manifest.build:
         return None
     return manifest
-
-
-def template_files(config: Config) -> list[tuple[str, str]]:
-    """Each template's path and digest: a changed template changes every page's key."""
-    folder = config.root / "templates"
-    if not folder.is_dir():
-        return []
-    paths, _ = list_files(folder, config.root)
-    found = []
-    for path in paths:
-        try:
-            found.append((path.relative_to(config.root).as_posix(), digest(read_bytes(path))))
-        except OSError:
-            pass  # check_templates reports it
-    return sorted(found)
 
 
 def read_articles(config: Config, paths: list[Path]) -> tuple[list[Article], list[Problem], list[Path]]:
@@ -296,22 +283,25 @@ def read_static(config: Config) -> tuple[list[Output], list[Problem]]:
     return outputs, problems
 
 
-def check_templates(config: Config) -> list[Problem]:
-    """Every template must be a readable UTF-8 file inside the project."""
+def check_templates(config: Config) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """Each template's path and digest (a changed template changes every page's key), and
+    the problems of any that is not a readable UTF-8 file inside the project."""
     folder = config.root / "templates"
     if not folder.is_dir():
-        return []  # the renderer reports it
+        return [], []  # the renderer reports it
     paths, problems = list_files(folder, config.root)
+    digests = []
     for path in paths:
         rel = path.relative_to(config.root).as_posix()
         try:
             raw = read_bytes(path)
+            digests.append((rel, digest(raw)))
             raw.decode("utf-8")
         except OSError as exc:
             problems.append(error(rel, 0, f"cannot be read: {exc.strerror or exc}"))
         except UnicodeDecodeError as exc:
             problems.append(error(rel, raw[: exc.start].count(b"\n") + 1, "not valid UTF-8 text: save the file as UTF-8"))
-    return problems
+    return sorted(digests), problems
 
 
 class OutputRefused(Exception):
