@@ -60,6 +60,24 @@ _REFUSED_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("binary", "timestamp",
 _Loader.yaml_constructors = {tag: f for tag, f in yaml.SafeLoader.yaml_constructors.items() if tag not in _REFUSED_TAGS}
 
 
+class _FastLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else _Loader):
+    """The same values from libyaml, ten times faster: for front matter that `_plain_yaml`
+    shows has no aliases, tags or flow collections and cannot nest deeply (libyaml's
+    composer has no depth limit either). Anything else, and any error, goes to `_Loader`."""
+
+
+_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+_FastLoader.yaml_constructors = _Loader.yaml_constructors
+_NOT_PLAIN = re.compile(r"[&*!\[\]{}]|^ {7,}|(?:- .*){3}", re.M)
+
+
+def _plain_yaml(text: str) -> bool:
+    """No anchor, alias, tag or flow collection, and shallow: indented at most 6 spaces, and
+    at most two `- ` on a line, so nothing nests more than 16 levels (each level needs more
+    indentation or another `- `)."""
+    return not _NOT_PLAIN.search(text) and not yaml.reader.Reader.NON_PRINTABLE.search(text) and "\t" not in text
+
+
 def _check_size(node: yaml.Node) -> None:
     """Refuse a document that is too big once its aliases are expanded, or refers to itself.
 
@@ -92,9 +110,18 @@ class Mapping:
 
 def load_mapping(text: str, first_line: int = 1) -> Mapping:
     """Parse `text` (which starts at line `first_line` of its file) as a YAML mapping."""
+    if yaml.__with_libyaml__ and _plain_yaml(text):
+        try:
+            return _load_mapping(text, first_line, _FastLoader)
+        except SchemaError:
+            pass  # the pure-Python loader words the error
+    return _load_mapping(text, first_line, _Loader)
+
+
+def _load_mapping(text: str, first_line: int, loader_class: type) -> Mapping:
     loader = None
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
         node = loader.get_single_node()
         if node is None:
             return Mapping({}, {}, first_line)
