@@ -65,6 +65,7 @@ class Manifest:
     inputs: str = ""  # the fingerprint of everything the build read: the same means nothing changed
     pages: dict[str, PageRecord] = field(default_factory=dict)
     problems: tuple = ()  # its warnings, repeated by a build that finds nothing changed
+    files: frozenset[str] = frozenset()  # every file it wrote, pages or not
 
 
 class BuildCache:

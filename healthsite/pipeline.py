@@ -24,8 +24,8 @@ from .plan import Page, plan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
-from .write import (broken_links, build_id, index_search, offsite_media, recover, refuse_output, site_files, url_clashes,
-                    vanished_addresses, write_site)
+from .write import (broken_links, build_id, index_search, offsite_media, recover, refuse_output, site_files, update_site,
+                    url_clashes, vanished_addresses, write_site)
 
 
 @dataclass
@@ -130,7 +130,7 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     lap("check")
     problems = sort_problems(problems)
     manifest = Manifest(digest(inputs, *sorted(f"{path} {r.key}" for path, r in records.items())), inputs, records,
-                        tuple(p for p in problems if p.severity == "warning"))
+                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs))
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
 
@@ -309,11 +309,14 @@ class OutputRefused(Exception):
 
 
 def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = (),
-            search: bool = True, editor_pages: bool = False, cache: BuildCache | None = None, jobs: int | None = None) -> Build:
+            search: bool = True, editor_pages: bool = False, cache: BuildCache | None = None, jobs: int | None = None,
+            in_place: bool = False) -> Build:
     """Build and, only when there is no error, replace the output folder.
 
     With `search`, the Pagefind index is built in the staging folder, the last
-    step before the swap, so the published index always matches the pages."""
+    step before the swap, so the published index always matches the pages.
+    `in_place` (the preview's) changes only the files that changed, one by one,
+    where the folder holds a build the cache knows, rather than swapping folders."""
     out = (out or config.output_path).resolve()
     reason = refuse_output(config, out)
     if reason:
@@ -327,7 +330,11 @@ def publish(config: Config, out: Path | None = None, drafts: bool = False, probl
     elif build.ok:
         start = time.perf_counter()
         try:
-            write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
+            previous = published_manifest(cache, out) if in_place and not search else None
+            if previous:
+                update_site(build.outputs, out, build.manifest.build, previous.files)
+            else:
+                write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True
             cache.put_manifest(out, build.manifest)
             cache.commit()

@@ -49,7 +49,8 @@ class Preview:
         if self.cache is None:  # builds run one at a time, so only one thread ever uses it
             self.cache = project_cache(config)
         # No search index in the preview: it would slow every rebuild; `build` makes it.
-        build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True, cache=self.cache)
+        build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True, cache=self.cache,
+                        in_place=True)
         return build, config.base_path
 
     # --- the current build (the IO loop's thread only)

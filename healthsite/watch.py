@@ -15,7 +15,7 @@ from watchdog.observers import Observer
 
 from .files import is_editor_temp
 
-DEBOUNCE_SECONDS = 0.03  # a burst of saves (or a git checkout) within this gap is one rebuild
+DEBOUNCE_SECONDS = 0.01  # a burst of saves (or a git checkout) within this gap is one rebuild
 WATCHED_FOLDERS = ("content", "templates", "static")
 
 

@@ -273,12 +273,10 @@ def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: C
             remove_ours(leftover)
     try:
         staging.mkdir(parents=True)
-        (staging / MARKER).write_text(f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n")
+        _mark(staging, build)
         made: set[Path] = {staging}
         for item in outputs:
-            target = staging / item.path
-            if ".." in Path(item.path).parts or Path(item.path).is_absolute():  # never outside the output folder
-                raise OSError(f"refusing to write outside the output folder: {item.path}")
+            target = _inside(staging, item.path)
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
@@ -297,6 +295,56 @@ def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: C
             retired.rename(out)
         raise
     remove_ours(retired, ignore_errors=True)
+
+
+def update_site(outputs: list[Output], out: Path, build: str, previous: frozenset[str]) -> None:
+    """Change only what changed in a folder a build wrote, whose files were `previous`: the
+    preview's write, where an edit changes a page or two of thousands. Each file is replaced
+    in one step (a reader gets the old page or the new one, never half of one), but not the
+    folder as a whole, as `write_site` does. While files change, the marker names no build,
+    so a build killed midway is never taken for either build (the next one writes afresh)."""
+    out = out.resolve()
+    _mark(out, "")
+    wanted: set[str] = set()
+    for item in outputs:
+        target = _inside(out, item.path)
+        wanted.add(item.path)
+        if item.body == target or _same_bytes(target, item):
+            continue  # an unchanged page, or a static file as it was
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.healthsite-new")
+        temporary.write_bytes(item.data)
+        os.replace(temporary, target)
+    for path in sorted(previous - wanted):
+        gone = _inside(out, path)
+        gone.unlink(missing_ok=True)
+        for folder in gone.parents:  # its folders too, once empty (`/old-name/` of a renamed page)
+            if folder == out or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    _mark(out, build)
+
+
+def _inside(out: Path, path: str) -> Path:
+    if ".." in Path(path).parts or Path(path).is_absolute():  # never outside the output folder
+        raise OSError(f"refusing to write outside the output folder: {path}")
+    return out / path
+
+
+def _same_bytes(target: Path, item: Output) -> bool:
+    if item.packed:
+        return False  # a page rendered again: its key changed, so its bytes did
+    try:
+        return target.stat().st_size == len(item.data) and target.read_bytes() == item.data
+    except OSError:
+        return False
+
+
+def _mark(folder: Path, build: str) -> None:
+    """Write the folder's marker, in one step: it says the folder is ours, and which build's it is."""
+    temporary = folder / (MARKER + ".new")
+    temporary.write_text(f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n")
+    os.replace(temporary, folder / MARKER)
 
 
 def remove_ours(folder: Path, ignore_errors: bool = False) -> None:

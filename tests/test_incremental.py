@@ -44,6 +44,8 @@ class IncrementalBuilds(RuleBasedStateMachine):
     """Random edits, additions, renames, deletions and template and CSS changes; after each,
     the incremental build (one cache object, and the cache on disk) equals a cold build."""
 
+    in_place = False  # True: the preview's write, file by file, instead of swapping folders
+
     def __init__(self):
         super().__init__()
         self.root = Path(os.environ["INCREMENTAL_TMP"]) / f"run-{time.monotonic_ns()}"
@@ -109,18 +111,69 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     def build(self):
         config, problems = load_config(self.site / "config.yaml")
-        return publish(config, self.out, problems=problems, search=False, cache=self.cache, jobs=1)
+        return publish(config, self.out, problems=problems, search=False, cache=self.cache, jobs=1, in_place=self.in_place)
 
     def teardown(self):
         self.cache.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def test_incremental_builds_equal_cold_builds(tmp_path, monkeypatch):
+class InPlaceBuilds(IncrementalBuilds):
+    in_place = True
+
+
+@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds], ids=["swapped", "in-place"])
+def test_incremental_builds_equal_cold_builds(machine, tmp_path, monkeypatch):
     monkeypatch.setenv("INCREMENTAL_TMP", str(tmp_path))
-    IncrementalBuilds.TestCase.settings = settings(max_examples=6, stateful_step_count=4, deadline=None,
-                                                   suppress_health_check=list(HealthCheck))
-    IncrementalBuilds.TestCase().runTest()
+    machine.TestCase.settings = settings(max_examples=6, stateful_step_count=4, deadline=None,
+                                         suppress_health_check=list(HealthCheck))
+    machine.TestCase().runTest()
+
+
+def test_the_preview_changes_only_the_files_an_edit_changes(tmp_path):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    assert publish(config, out, search=False, cache=cache, in_place=True).written
+    inodes = {path: path.stat().st_ino for path in out.rglob("*") if path.is_file()}
+    article = site / "content/conditions/muscle-spasms.md"
+    article.write_text(article.read_text().replace("\n---\n", "\n---\nAn edit.\n\n", 1))
+    build = publish(config, out, search=False, cache=cache, in_place=True)
+    changed = {path.relative_to(out).as_posix() for path in out.rglob("*")
+               if path.is_file() and inodes.get(path) != path.stat().st_ino}
+    assert "conditions/muscle-spasms/index.html" in changed and ".healthsite-output" in changed
+    assert len(changed) < len(inodes) / 3, changed  # the page, pages that quote its summary, the feed: not the rest
+    assert not list(out.rglob("*.healthsite-new"))
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
+    assert build.rendered < 10
+
+
+def test_a_preview_write_that_fails_midway_is_never_taken_for_a_build(tmp_path, monkeypatch):
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    publish(config, out, search=False, cache=cache, in_place=True)
+    article = site / "content/conditions/muscle-spasms.md"
+    article.write_text(article.read_text().replace("\n---\n", "\n---\nAn edit.\n\n", 1))
+    real_replace, calls = os.replace, []
+
+    def failing_replace(source, target):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    failed = publish(config, out, search=False, cache=cache, in_place=True)
+    assert not failed.written and "could not write the site" in str(failed.problems)
+    assert "build: \n" in (out / ".healthsite-output").read_text()  # the folder names no build now
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert publish(config, out, search=False, cache=cache, in_place=True).written
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
 
 
 def test_a_second_process_starts_warm_and_renders_only_what_changed(tmp_path):
