@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,14 +120,16 @@ def content_files(config: Config) -> tuple[list[tuple[Path, str, str]], list[Pro
         return [], [error("content", 0, "no content/ folder: create content/conditions/ and add an article")]
     paths, problems = list_files(content, config.root)
     files = []
+    prefix = len(str(config.root).rstrip(os.sep)) + 1
     for path in paths:
-        rel = path.relative_to(config.root).as_posix()
-        folder = path.relative_to(content).parts[0]
+        rel = str(path)[prefix:].replace(os.sep, "/")  # list_files gives paths below the root as it was given
+        parts = rel.split("/")[1:]  # below content/
+        folder = parts[0]
         if folder == SNIPPETS:
             continue  # read by read_snippets: text shared by articles, not pages
         if path.suffix != ".md":
             problems.append(warning(rel, 0, "ignored: content files end in .md (images go in static/)"))
-        elif folder not in FOLDERS or len(path.relative_to(content).parts) != 2:
+        elif folder not in FOLDERS or len(parts) != 2:
             problems.append(error(rel, 0, f"not in a content folder: put it in content/{{{','.join(FOLDERS)}}}/"))
         else:
             files.append((path, rel, FOLDERS[folder]))
@@ -160,18 +163,27 @@ def read_document(path: Path, rel: str, kind: str, config: Config) -> tuple[Docu
     return (None, problems) if raw is None else document_from_bytes(raw, rel, kind, path.stem)
 
 
-def read_raw(path: Path, rel: str, config: Config) -> tuple[bytes | None, list[Problem]]:
-    """A content file's bytes, or why they cannot be used."""
+def read_raw(path: Path, rel: str, config: Config, listed: bool = False) -> tuple[bytes | None, list[Problem]]:
+    """A content file's bytes, or why they cannot be used. `listed`: `list_files` found it
+    a plain file, so it is read at once, not following links; a link (one inside the
+    project, or one that replaced the file since) is checked first as any file is."""
     slug = path.stem
     if not schema.SLUG_RE.match(slug):
         return None, [error(rel, 0, f"bad file name `{path.name}`: use lowercase letters, digits and hyphens, e.g. `{_suggest_slug(slug)}.md`")]
-    problem = not_a_plain_file(path, config.root)
-    if problem:
-        return None, [error(rel, 0, problem)]
-    try:
-        raw = read_bytes(path, config.max_file_size)
-    except OSError as exc:
-        return None, [error(rel, 0, f"cannot be read: {exc.strerror or exc}")]
+    raw = None
+    if listed:
+        try:
+            raw = read_bytes(path, config.max_file_size, follow_links=False)
+        except OSError:
+            pass  # a link, or unreadable: the checks below say which
+    if raw is None:
+        problem = not_a_plain_file(path, config.root)
+        if problem:
+            return None, [error(rel, 0, problem)]
+        try:
+            raw = read_bytes(path, config.max_file_size)
+        except OSError as exc:
+            return None, [error(rel, 0, f"cannot be read: {exc.strerror or exc}")]
     if len(raw) > config.max_file_size:
         size = path.stat().st_size
         return None, [error(rel, 0, f"file is {size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size in config.yaml)")]

@@ -30,27 +30,54 @@ def list_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
 
     Everything else is reported rather than skipped or followed: a folder that cannot
     be read, a link to a folder, a broken or looping link, a link out of the project,
-    and a FIFO or device (reading one would hang the build or never end)."""
-    paths, problems = [], []
+    and a FIFO or device (reading one would hang the build or never end). The folder's
+    own listing says what most entries are, so a plain file costs no extra system call."""
+    paths: list[Path] = []
+    problems: list[Problem] = []
 
-    def unreadable(exc: OSError) -> None:
-        problems.append(error(_rel(Path(exc.filename), root), 0, f"cannot be read: {exc.strerror or exc}"))
+    def walk(here: Path) -> None:
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            problems.append(error(_rel(Path(exc.filename or here), root), 0, f"cannot be read: {exc.strerror or exc}"))
+            return
+        folders = []
+        for entry in entries:
+            if _is_folder(entry):
+                if entry.is_symlink():
+                    if not entry.name.startswith("."):
+                        problems.append(error(_rel(here / entry.name, root), 0, "is a link to a folder: move the folder itself here"))
+                elif not entry.name.startswith("."):
+                    folders.append(entry.name)
+            elif not is_editor_temp(entry.name):
+                problem = _not_plain(entry, here / entry.name, root)
+                if problem:
+                    problems.append(error(_rel(here / entry.name, root), 0, problem))
+                else:
+                    paths.append(here / entry.name)
+        for name in folders:
+            walk(here / name)
 
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
-        here = Path(dirpath)
-        for name in list(dirnames):
-            if (here / name).is_symlink() and not name.startswith("."):
-                problems.append(error(_rel(here / name, root), 0, "is a link to a folder: move the folder itself here"))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink())
-        for name in sorted(filenames):
-            if is_editor_temp(name):
-                continue
-            problem = not_a_plain_file(here / name, root)
-            if problem:
-                problems.append(error(_rel(here / name, root), 0, problem))
-            else:
-                paths.append(here / name)
+    walk(folder)
     return paths, problems
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder too, as os.walk sees it
+    except OSError:
+        return False
+
+
+def _not_plain(entry: os.DirEntry, path: Path, root: Path) -> str | None:
+    if not entry.is_symlink():
+        try:
+            if entry.is_file(follow_symlinks=False):
+                return None
+        except OSError:
+            pass
+    return not_a_plain_file(path, root)
 
 
 def not_a_plain_file(path: Path, root: Path) -> str | None:
@@ -70,10 +97,11 @@ def not_a_plain_file(path: Path, root: Path) -> str | None:
     return None
 
 
-def read_bytes(path: Path, limit: int | None = None) -> bytes:
+def read_bytes(path: Path, limit: int | None = None, follow_links: bool = True) -> bytes:
     """The file's bytes, read without blocking on a FIFO that replaced it and never
-    more than limit + 1 bytes (the caller reports a file over the limit)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    more than limit + 1 bytes (the caller reports a file over the limit). Without
+    `follow_links`, a link raises OSError (ELOOP)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW))
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"{path.name} is not a regular file")

@@ -48,7 +48,7 @@ class Build:
     @property
     def page_count(self) -> int:
         if self.unchanged and self.manifest:
-            return sum(1 for path in self.manifest.pages if path.endswith(".html"))
+            return self.manifest.page_count
         return sum(1 for o in self.outputs if o.path.endswith(".html"))
 
 
@@ -163,7 +163,7 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
     """Each content file's bytes, with the key its parse is cached under."""
     raws = []
     for path, rel, kind in files:
-        raw, found = read_raw(path, rel, config)
+        raw, found = read_raw(path, rel, config, listed=True)
         problems += found
         if raw is not None:
             raws.append((digest(rel, kind, raw), (raw, rel, kind, path.stem)))

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from healthsite.config import Config
-from healthsite.content import parse_front_matter, read_content
+from healthsite.content import parse_front_matter, read_content, read_raw
 
 OK = "---\ntitle: Leg cramps\nsummary: One sentence.\nreviewed: 2026-01-10\n---\nBody\n"
 
@@ -125,6 +125,21 @@ def test_size_limit_and_links_outside_the_project(tmp_path):
     messages = {p.path: p.message for p in problems}
     assert "over the limit" in messages["content/conditions/big.md"]
     assert "outside the project" in messages["content/conditions/linked.md"]
+
+
+def test_a_listed_file_replaced_by_a_link_before_it_is_read_is_still_checked(tmp_path):
+    """The build reads listed files without checking them again, but never through a link:
+    one that replaced the file since the listing is checked as any link is."""
+    outside = tmp_path / "outside.md"
+    outside.write_text(OK)
+    config = files(tmp_path / "site", {"content/conditions/inside.md": OK})
+    swapped = tmp_path / "site/content/conditions/swapped.md"
+    swapped.symlink_to(outside)
+    raw, problems = read_raw(swapped, "content/conditions/swapped.md", config, listed=True)
+    assert raw is None and "outside the project" in problems[0].message
+    alias = tmp_path / "site/content/conditions/alias.md"
+    alias.symlink_to(tmp_path / "site/content/conditions/inside.md")  # a link inside the project is fine
+    assert read_raw(alias, "content/conditions/alias.md", config, listed=True) == (OK.encode(), [])
 
 
 def test_a_value_with_a_colon_is_told_to_use_quotes():
