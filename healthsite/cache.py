@@ -15,7 +15,6 @@ key that depends on them: a stale entry can never make a page differ from a cold
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
 import sqlite3
 import zlib
@@ -44,6 +43,15 @@ def digest(*parts: str | bytes) -> str:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little") + data)
     return h.hexdigest()
+
+
+def pack(value) -> bytes:
+    """A value as the cache stores it."""
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(packed: bytes):
+    return pickle.loads(zlib.decompress(packed))
 
 
 @dataclass
@@ -101,7 +109,7 @@ class BuildCache:
     def __init__(self, folder: Path | None = None, namespace: str = ""):
         self.namespace = namespace
         self.documents: dict[str, object] = {}
-        self.html: OrderedDict[str, list[str]] = OrderedDict()
+        self.html: OrderedDict[str, bytes] = OrderedDict()  # packed, when there is no file to keep them
         self.manifests: dict[str, Manifest] = {}
         self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
         self.db: sqlite3.Connection | None = None
@@ -116,14 +124,15 @@ class BuildCache:
         if value is None and self.db:
             row = self.db.execute("SELECT value FROM documents WHERE key = ?", (key,)).fetchone()
             if row:
-                value = self.documents[key] = pickle.loads(zlib.decompress(row[0]))
+                value = self.documents[key] = unpack(row[0])
         return value
 
-    def put_document(self, key: str, value) -> None:
+    def put_document(self, key: str, value, packed: bytes) -> None:
+        """`packed`: the value as `pack` gives it (workers pack what they parse, so this
+        process only unpacks it once and stores the bytes as they are)."""
         self.documents[key] = value
         if self.db:
-            self.db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)",
-                            (key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)))
+            self.db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (key, packed))
 
     def forget_documents(self, keep: set[str]) -> None:
         """Only the articles of this build stay in memory: deleted or edited files' go."""
@@ -133,21 +142,20 @@ class BuildCache:
     # --- converted markdown
 
     def page_html(self, key: str) -> list[str] | None:
-        value = self.html.get(key)
-        if value is not None:
+        packed = self.html.get(key)
+        if packed is not None:
             self.html.move_to_end(key)
-            return value
-        if self.db:
+        elif self.db:
             row = self.db.execute("SELECT value FROM html WHERE key = ?", (key,)).fetchone()
-            if row:
-                return json.loads(zlib.decompress(row[0]))
-        return None
+            packed = row[0] if row else None
+        return unpack(packed) if packed is not None else None
 
-    def put_page_html(self, key: str, value: list[str]) -> None:
+    def put_page_html(self, key: str, packed: bytes) -> None:
+        """`packed`: a page's converted Markdown as `pack` gives it."""
         if self.db:
-            self.db.execute("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, zlib.compress(json.dumps(value).encode(), 1)))
+            self.db.execute("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, packed))
         else:
-            self.html[key] = value
+            self.html[key] = packed
             if len(self.html) > MEMORY_HTML_LIMIT:
                 self.html.popitem(last=False)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .article import Article, parse_article
-from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version, digest
+from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version, digest, unpack
 from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes
@@ -176,9 +176,9 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
     keys = [digest(key, snippets_key) for key, _ in raws]
     results = {key: cache.document(key) for key in keys}
     missing = [(key, task) for key, (_, task) in zip(keys, raws) if results[key] is None]
-    for (key, _), parsed in zip(missing, parse_files([task for _, task in missing], snippets, jobs)):
-        results[key] = parsed
-        cache.put_document(key, parsed)
+    for (key, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs)):
+        results[key] = unpack(packed)
+        cache.put_document(key, results[key], packed)
     cache.forget_documents(set(keys))
     return [results[key] for key in keys]
 
@@ -198,12 +198,12 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
         else:
             html_keys[page.path] = html_key(page)
             tasks.append((page, cache.page_html(html_keys[page.path])))
-    for (page, cached), (result, html) in zip(tasks, render_pages(tasks, settings, renderer, jobs)):
+    for (page, _), (result, converted) in zip(tasks, render_pages(tasks, settings, renderer, jobs)):
         if result.problem:
             problems.append(result.problem)
             continue
-        if cached is None:
-            cache.put_page_html(html_keys[page.path], html)
+        if converted is not None:
+            cache.put_page_html(html_keys[page.path], converted)
         outputs.append(Output(page.path, result.packed, page.source, packed=True))
         records[page.path] = PageRecord(keys[page.path], result.size, result.links, result.media)
     cache.commit()

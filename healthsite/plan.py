@@ -207,10 +207,14 @@ class Addresses:
 
     def __init__(self, config: Config):
         self.base_path, self.origin = config.base_path, config.site_origin
+        self.urls: dict[str, str] = {}  # a page links to the same few hundred pages again and again
 
     def url(self, target: Ref | Entity | str = "") -> str:
         path = target if isinstance(target, str) else target.path
-        return self.base_path + path.lstrip("/")
+        url = self.urls.get(path)
+        if url is None:
+            url = self.urls[path] = self.base_path + path.lstrip("/")
+        return url
 
     def absolute(self, target: Ref | Entity | str = "") -> str:
         return self.origin + self.url(target)
@@ -469,7 +473,7 @@ class _Planner:
             # Markdown's time grows with the square of the definitions it is given: a page gets at most 100.
             abbreviations = tuple((a, t) for a, t in self.site.abbreviations.items() if a in joined)[:ABBREVIATIONS_PER_PAGE]
         footnotes = tuple((note.label, note.number) for note in article.footnotes) if article else ()
-        return TextContext(tuple(sorted(links.items())), footnotes, abbreviations)
+        return TextContext(tuple(links.items()), footnotes, abbreviations)  # in the order of the text: fixed
 
 
 ABBREVIATIONS_PER_PAGE = 100

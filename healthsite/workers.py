@@ -7,12 +7,14 @@ Small batches (a preview edit) run in this process: starting workers would cost 
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .article import Article, parse_article
+from .cache import pack
 from .content import document_from_bytes
 from .lint import ArticleChecks, Readability, check_article
 from .plan import Page
@@ -25,7 +27,7 @@ BATCH = 50  # items per task: fewer round trips, and the last tasks still spread
 ParseTask = tuple[bytes, str, str, str]  # the file's bytes, its path, kind and slug
 Parsed = tuple[Article | None, list[Problem], ArticleChecks | None]
 RenderTask = tuple[Page, list[str] | None]  # a page, and its converted markdown when the cache had it
-Rendered = tuple[RenderedPage, list[str]]  # the page, and its converted markdown for the cache
+Rendered = tuple[RenderedPage, bytes | None]  # the page, and its newly converted markdown packed for the cache
 
 
 def jobs_for(count: int, jobs: int | None) -> int:
@@ -41,25 +43,35 @@ def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readabilit
     if document is None:
         return None, problems, None
     article, found = parse_article(document, snippets)
-    return article, problems + found, check_article(article, readability)
+    checks = check_article(article, readability)
+    # Later stages read the parsed article, never the raw text: the body is not kept.
+    article = dataclasses.replace(article, document=dataclasses.replace(article.document, body=""))
+    return article, problems + found, checks
 
 
-def parse_files(tasks: list[ParseTask], snippets: dict[str, str], jobs: int | None) -> list[Parsed]:
+def parse_files(tasks: list[ParseTask], snippets: dict[str, str], jobs: int | None) -> Iterator[bytes]:
+    """Each file's `Parsed`, packed for the cache (`cache.unpack` gives it back), in order."""
     return _run(tasks, jobs, _init_parser, (snippets,), _parse_batch, lambda: _parse_batch_with(snippets))
 
 
-def render_pages(tasks: list[RenderTask], settings: Settings, renderer: PageRenderer, jobs: int | None) -> list[Rendered]:
+def render_pages(tasks: list[RenderTask], settings: Settings, renderer: PageRenderer, jobs: int | None) -> Iterator[Rendered]:
     return _run(tasks, jobs, _init_renderer, (settings,), _render_batch, lambda: _render_batch_with(renderer))
 
 
 def _run(tasks: list, jobs: int | None, initializer: Callable, initargs: tuple, batch_fn: Callable,
-         local_batch_fn: Callable[[], Callable]) -> list:
+         local_batch_fn: Callable[[], Callable]) -> Iterator:
+    """The results in order, as they come: the caller keeps what it needs of each and lets
+    the rest go, so a big build never holds every result at once."""
+    batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
     processes = jobs_for(len(tasks), jobs)
     if processes == 1:
-        return local_batch_fn()(tasks)
-    batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
+        local = local_batch_fn()
+        for batch in batches:
+            yield from local(batch)
+        return
     with ProcessPoolExecutor(processes, mp_context=_context(), initializer=initializer, initargs=initargs) as pool:
-        return [item for batch in pool.map(batch_fn, batches) for item in batch]
+        for results in pool.map(batch_fn, batches):
+            yield from results
 
 
 def _context():
@@ -97,14 +109,18 @@ def _render_batch(tasks: Iterable[RenderTask]) -> list[Rendered]:
 
 def _parse_batch_with(snippets: dict[str, str], readability: Readability | None = None) -> Callable:
     readability = readability or Readability()
-    return lambda tasks: [parse_one(task, snippets, readability) for task in tasks]
+    # Packed here, where the work is spread: this process stores the bytes as they are.
+    return lambda tasks: [pack(parse_one(task, snippets, readability)) for task in tasks]
 
 
 def _render_batch_with(renderer: PageRenderer) -> Callable:
     def run(tasks: Iterable[RenderTask]) -> list[Rendered]:
         results = []
         for page, html in tasks:
-            html = renderer.html_of(page) if html is None else html
-            results.append((renderer.render(page, html), html))
+            converted = None
+            if html is None:
+                html = renderer.html_of(page)
+                converted = pack(html)
+            results.append((renderer.render(page, html), converted))
         return results
     return run

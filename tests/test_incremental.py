@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from conftest import FIXTURES, REPO, TODAY_EPOCH, make_project, run_cli, snapshot
-from healthsite.cache import BuildCache
+from healthsite.cache import BuildCache, pack
 from healthsite.config import load_config
 from healthsite.pipeline import project_cache, publish
 
@@ -198,12 +198,13 @@ def test_a_broken_or_foreign_cache_file_is_ignored(tmp_path):
     (site / ".healthsite-cache/cache.sqlite").write_bytes(b"this is not a database" * 100)
     result = run_cli("build", "--no-search", cwd=site)
     assert result.returncode == 0, result.stderr
-    assert snapshot(site / "public") == snapshot(cold_build(site, tmp_path / "cold/site") and tmp_path / "cold/site")
+    cold_build(site, tmp_path / "cold/site")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold/site")
 
 
 def test_a_new_generator_version_starts_the_cache_afresh(tmp_path):
     cache = BuildCache(tmp_path, namespace="version one")
-    cache.put_document("key", ("parsed",))
+    cache.put_document("key", ("parsed",), pack(("parsed",)))
     cache.close()
     assert BuildCache(tmp_path, namespace="version one").document("key") == ("parsed",)
     assert BuildCache(tmp_path, namespace="version two").document("key") is None
