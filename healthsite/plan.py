@@ -173,7 +173,7 @@ class RedirectView:
 
 @dataclass(frozen=True)
 class OutlineView:
-    conditions: tuple[Ref, ...]
+    conditions: tuple[Ref, ...]  # on the index only: each article's page listing them all would make n squared
     rows: tuple[Row, ...] | None
     entity: Ref | None
     structured: str
@@ -435,7 +435,7 @@ class _Planner:
         pages = [self._page("outline.html", index, OutlineView(conditions, None, None, self._web_page(index)))]
         for condition in self.by_kind["condition"]:
             info = PageInfo(f"_outline/{condition.slug}/index.html", "outline", f"Outline: {condition.title}", "", None)
-            view = OutlineView(conditions, tuple(outline(condition.article)), self.ref(condition), self._web_page(info))
+            view = OutlineView((), tuple(outline(condition.article)), self.ref(condition), self._web_page(info))
             pages.append(self._page("outline.html", info, view, condition.source_path))
         review = PageInfo("_review/index.html", "review", "Review dashboard", "", None)
         rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades))

@@ -57,3 +57,28 @@ def test_a_page_is_a_value_with_its_markdown_unconverted(tmp_path, monkeypatch):
     assert "[[dehydration]]" in " ".join(condition.markdown)  # converted only when rendered
     assert dict(condition.text.links)["dehydration"] == "/causes/dehydration/"
     assert any(isinstance(part["html"], Md) for part in condition.view.overview)
+
+
+def test_no_page_grows_with_the_number_of_articles_but_the_lists_of_them(tmp_path):
+    """Pages other than the A to Z lists, the home page, the review dashboard and the
+    outline index stay the same size as the site grows: a page that listed every article
+    would make the whole build grow with the square of the number of articles."""
+    import datetime as dt
+    import sys
+    from conftest import REPO
+    sys.path.insert(0, str(REPO / "scripts"))
+    from corpus import generate
+
+    def sizes(count: int) -> dict[str, int]:
+        root = tmp_path / str(count)
+        generate(root, count)
+        config, problems = load_config(root / "config.yaml")
+        site = build_site(config, problems=problems, search=False, cache=BuildCache()).site
+        return {p.path: len(repr(p)) for p in plan(site, config, dt.date(2026, 11, 24), editor_pages=True)}
+
+    small, big = sizes(8), sizes(40)
+    lists = re.compile(r"(?:index|search|404)\.html|(?:conditions|causes|treatments|_outline|_review)/index\.html")
+    grown = {path: (small[path], big[path]) for path in small
+             if path in big and not lists.fullmatch(path) and big[path] > small[path] * 1.5 and path.startswith(("_", "conditions/"))}
+    assert not grown, grown
+    assert any(path.startswith("_outline/condition-") for path in small)
