@@ -93,11 +93,11 @@ class Manifest:
 
     def _unpacked(self) -> tuple[dict[str, PageRecord], frozenset[str]]:
         if self._contents is None:
-            self._contents = pickle.loads(zlib.decompress(self._packed))
+            self._contents = unpack(self._packed)
         return self._contents
 
     def __getstate__(self) -> dict:
-        packed = self._packed or zlib.compress(pickle.dumps(self._contents, pickle.HIGHEST_PROTOCOL), 1)
+        packed = self._packed or pack(self._contents)
         return {"build": self.build, "inputs": self.inputs, "problems": self.problems, "page_count": self.page_count,
                 "_packed": packed, "_contents": None}
 

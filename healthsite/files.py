@@ -34,14 +34,15 @@ def list_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     own listing says what most entries are, so a plain file costs no extra system call."""
     paths: list[Path] = []
     problems: list[Problem] = []
-
-    def walk(here: Path) -> None:
+    waiting = [folder]  # folders still to list; a stack, not recursion: nesting has no limit here
+    while waiting:
+        here = waiting.pop()
         try:
             with os.scandir(here) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as exc:
             problems.append(error(_rel(Path(exc.filename or here), root), 0, f"cannot be read: {exc.strerror or exc}"))
-            return
+            continue
         folders = []
         for entry in entries:
             if _is_folder(entry):
@@ -49,17 +50,14 @@ def list_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
                     if not entry.name.startswith("."):
                         problems.append(error(_rel(here / entry.name, root), 0, "is a link to a folder: move the folder itself here"))
                 elif not entry.name.startswith("."):
-                    folders.append(entry.name)
+                    folders.append(here / entry.name)
             elif not is_editor_temp(entry.name):
                 problem = _not_plain(entry, here / entry.name, root)
                 if problem:
                     problems.append(error(_rel(here / entry.name, root), 0, problem))
                 else:
                     paths.append(here / entry.name)
-        for name in folders:
-            walk(here / name)
-
-    walk(folder)
+        waiting += reversed(folders)  # the first folder is listed next: the order os.walk gave
     return paths, problems
 
 

@@ -154,3 +154,26 @@ def test_editor_temporary_files_are_not_content():
 
     assert all(is_editor_temp(n) for n in (".leg-cramps.md.swp", "4913", "sedAb12Cd", "#leg-cramps.md#", "leg-cramps.md~", ".trash"))
     assert not any(is_editor_temp(n) for n in ("leg-cramps.md", "sediment.md", "4913.md"))
+
+
+def test_folders_nested_deeper_than_python_recursion_are_listed_in_order(tmp_path):
+    import sys
+    from healthsite.files import list_files
+    deep = tmp_path / "content"
+    deep.mkdir()
+    for _ in range(300):  # past the recursion limit set below: the listing must not recurse
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.md").write_text("x")
+    for rel in ("a.md", "b/c.md", "e.md"):
+        (tmp_path / "content" / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / "content" / rel).write_text("x")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        paths, problems = list_files(tmp_path / "content", tmp_path)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert problems == []
+    assert [p.relative_to(tmp_path / "content").as_posix() for p in paths[:3]] == ["a.md", "e.md", "b/c.md"]
+    assert paths[3] == deep / "x.md"
