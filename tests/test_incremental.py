@@ -136,14 +136,18 @@ def test_the_preview_changes_only_the_files_an_edit_changes(tmp_path):
     config, _ = load_config(site / "config.yaml")
     cache = project_cache(config)
     assert publish(config, out, search=False, cache=cache, in_place=True).written
-    inodes = {path: path.stat().st_ino for path in out.rglob("*") if path.is_file()}
+    # Every file is dated 1970: a file the update rewrites is dated now. (Inodes would not do:
+    # the file system may give a replaced file's number to the next new file.)
+    files = [path for path in out.rglob("*") if path.is_file()]
+    for path in files:
+        os.utime(path, ns=(0, 0))
     article = site / "content/conditions/muscle-spasms.md"
     article.write_text(article.read_text().replace("\n---\n", "\n---\nAn edit.\n\n", 1))
     build = publish(config, out, search=False, cache=cache, in_place=True)
     changed = {path.relative_to(out).as_posix() for path in out.rglob("*")
-               if path.is_file() and inodes.get(path) != path.stat().st_ino}
+               if path.is_file() and path.stat().st_mtime_ns != 0}
     assert "conditions/muscle-spasms/index.html" in changed and ".healthsite-output" in changed
-    assert len(changed) < len(inodes) / 3, changed  # the page, pages that quote its summary, the feed: not the rest
+    assert len(changed) < len(files) / 3, changed  # the page, pages that quote its summary, the feed: not the rest
     assert not list(out.rglob("*.healthsite-new"))
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
