@@ -20,7 +20,7 @@ from typing import Iterator, Union
 
 from .content import Document
 from .problems import Problem, error, warning
-from .slugs import make_slug
+from .slugs import make_slug, sort_key
 
 # --- section kinds -----------------------------------------------------------------------
 
@@ -306,6 +306,17 @@ class Article:
         for section in self.all_sections:
             for text, entry in section.texts():
                 yield text, section, entry
+
+    @functools.cached_property
+    def title_order(self) -> tuple:
+        """The title's place in an A to Z list (a collation key is slow to make: kept here)."""
+        return sort_key(self.document.meta.title)
+
+    @functools.cached_property
+    def wiki_links(self) -> tuple[tuple[WikiLink, Section, Entry | None], ...]:
+        """Every wiki link outside code, with its section and entry, in the text's order.
+        Kept on the article: the cache hands an unchanged file's article back as it was."""
+        return tuple((link, section, entry) for text, section, entry in self.texts() for link in find_wiki_links(text))
 
     @property
     def body_html_source(self) -> Text:
@@ -1147,3 +1158,19 @@ def _heading_warnings(document: Document, lines: Lines) -> list[Problem]:
     if opened:
         found.append(warning(document.path, opened, "this code fence is never closed, so the rest of the file is shown as code: add the closing ``` line"))
     return found
+
+
+@dataclass(frozen=True)
+class WikiLink:
+    line: int
+    target: str  # the text before `|`
+    label: str  # what the reader sees
+
+
+def find_wiki_links(text: Text) -> list[WikiLink]:
+    """`[[target]]` and `[[target|label]]` outside code, with their line numbers."""
+    return [
+        WikiLink(number, *split_wiki_link(match[1]))
+        for number, line in prose_lines(text)
+        for match in WIKI_LINK.finditer(line)
+    ]

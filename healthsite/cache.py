@@ -3,6 +3,7 @@
 - parsed articles, keyed by the file's path and bytes (and the snippets they may take in);
 - each article's own checks (reading grade, text warnings), with the article;
 - each page's converted Markdown, keyed by its chunks and its `TextContext`;
+- the last page plan, in memory only (`plan.PlanMemo`);
 - for each output folder, what the last build wrote there (`Manifest`): each page's key,
   links and media, so an unchanged page is neither rendered nor checked again.
 
@@ -112,6 +113,7 @@ class BuildCache:
         self.html: OrderedDict[str, bytes] = OrderedDict()  # packed, when there is no file to keep them
         self.manifests: dict[str, Manifest] = {}
         self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
+        self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.db: sqlite3.Connection | None = None
         self.path = folder / "cache.sqlite" if folder else None
         if folder:
@@ -169,9 +171,11 @@ class BuildCache:
                 self.manifests[name] = pickle.loads(row[0])
         return self.manifests.get(name)
 
-    def put_manifest(self, out: Path, manifest: Manifest) -> None:
+    def put_manifest(self, out: Path, manifest: Manifest, on_disk: bool = True) -> None:
+        """`on_disk=False`: kept in memory only, for a folder that does not outlive this process
+        (the preview's): pickling every page's record on every save would cost more than the build."""
         self.manifests[str(out)] = manifest
-        if self.db:
+        if self.db and on_disk:
             self.db.execute("INSERT OR REPLACE INTO manifests VALUES (?, ?)",
                             (str(out), pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL)))  # packs itself
 

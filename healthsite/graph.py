@@ -13,7 +13,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .article import KIND_PREFIX, PREVENTION, WIKI_LINK, Article, Entry, Section, Text, prose_lines, split_wiki_link
+from .article import KIND_PREFIX, PREVENTION, Article, Entry, Section
 from .kinds import ENTITY_KINDS, url_path
 from .problems import Problem, error, warning
 from .slugs import make_slug, number_variants, sort_key
@@ -46,8 +46,9 @@ class Entity:
 
     @functools.cached_property
     def order(self) -> tuple:
-        """Its place in an A to Z list (collation keys are slow: made once per entity)."""
-        return (sort_key(self.title), self.slug)
+        """Its place in an A to Z list (collation keys are slow: made once per entity, and kept
+        on its article, which the cache keeps from build to build)."""
+        return (self.article.title_order if self.article else sort_key(self.title), self.slug)
 
     @property
     def summary(self) -> str:
@@ -60,13 +61,6 @@ class Entity:
     @property
     def label(self) -> str:
         return f"{self.kind}:{self.slug}"
-
-
-@dataclass(frozen=True)
-class WikiLink:
-    line: int
-    target: str  # the text before `|`
-    label: str  # what the reader sees
 
 
 @dataclass
@@ -104,26 +98,26 @@ def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Si
     entities, merged = _entities(articles, problems)
     articles = [a for a in articles if (a.document.kind, a.document.slug) in entities]  # merged files are not published
     index = _NameIndex(entities.values(), drafts, merged, entities)
-    relations: dict[tuple[Key, str], list[Key]] = defaultdict(list)
+    relations: dict[tuple[Key, str], dict[Key, None]] = defaultdict(dict)  # dicts: ordered sets
 
     def relate(a: Entity, a_to_b: str, b: Entity, b_to_a: str) -> None:
-        for key, name, other in ((a.key, a_to_b, b.key), (b.key, b_to_a, a.key)):
-            if other not in relations[(key, name)]:
-                relations[(key, name)].append(other)
+        relations[(a.key, a_to_b)][b.key] = None
+        relations[(b.key, b_to_a)][a.key] = None
 
     abbreviations = {abbr: title for article in reversed(articles) for abbr, title in article.abbreviations}
-    site = Site(entities, {}, relations, merged, abbreviations)
+    site = Site(entities, {}, {}, merged, abbreviations)
     for article in articles:
         doc = article.document
         owner = entities[(doc.kind, doc.slug)]
-        for text, section, entry in article.texts():
-            for link in find_wiki_links(text):
+        for link, section, entry in article.wiki_links:
+            target = site.links.get(link.target)
+            if target is None:
                 target, message = index.resolve(link.target)
                 if target is None:
                     problems.append(error(doc.path, link.line, message))
                     continue
                 site.links[link.target] = target
-                _link_relation(owner, section, entry, target, site, relate)
+            _link_relation(owner, section, entry, target, site, relate)
     for article in articles:  # condition -> its causes and treatments, in the article's order
         condition = entities.get(("condition", article.document.slug))
         for entry in article.entries():
@@ -226,21 +220,14 @@ def _front_matter_relations(articles: list[Article], entities: dict[Key, Entity]
 
 def _sorted(relations, entities) -> dict[tuple[Key, str], list[Key]]:
     """A condition keeps its article's order; every other list is A-Z."""
+    order = sorted(entities, key=lambda k: (entities[k].order, k[0]))
+    rank = dict(zip(order, range(len(order))))  # lists sort by a number, not by collation keys again and again
     result = {}
     for (key, name), others in relations.items():
         if key[0] != "condition" or name in ("prevents", "leads_to", "treats"):
-            others = sorted(others, key=lambda k: (entities[k].order, k[0]))
-        result[(key, name)] = others
+            others = sorted(others, key=rank.__getitem__)
+        result[(key, name)] = list(others)
     return result
-
-
-def find_wiki_links(text: Text) -> list[WikiLink]:
-    """`[[target]]` and `[[target|label]]` outside code, with their line numbers."""
-    return [
-        WikiLink(number, *split_wiki_link(match[1]))
-        for number, line in prose_lines(text)
-        for match in WIKI_LINK.finditer(line)
-    ]
 
 
 class _NameIndex:

@@ -20,7 +20,7 @@ from .content import FOLDERS, content_files, read_document, read_raw, read_snipp
 from .files import list_files, read_bytes
 from .graph import Site, build_graph
 from .lint import lint, today
-from .plan import Page, plan
+from .plan import Page, PlanMemo, plan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
@@ -112,7 +112,9 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     if found:
         return Build([], sort_problems(problems + found), site, time.perf_counter() - start, timings=timings)
     grades = {path: c.grade for path, c in checks.items()}
-    pages = plan(site, config, day, editor_pages, grades)
+    if cache.plan_memo is None:
+        cache.plan_memo = PlanMemo()
+    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo)
     lap("plan")
     page_outputs, records, found, rendered = render_site(pages, settings_text, settings, renderer, cache, before, out, jobs)
     problems += found
@@ -190,7 +192,7 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
     outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
     for page in pages:
-        key = keys[page.path] = digest(base, repr(page))
+        key = keys[page.path] = digest(base, page.fingerprint)
         old = before.pages.get(page.path) if before else None
         if old and old.key == key and _same_size(out / page.path, old.size):
             outputs.append(Output(page.path, out / page.path, page.source))
@@ -310,13 +312,15 @@ class OutputRefused(Exception):
 
 def publish(config: Config, out: Path | None = None, drafts: bool = False, problems: list[Problem] = (),
             search: bool = True, editor_pages: bool = False, cache: BuildCache | None = None, jobs: int | None = None,
-            in_place: bool = False) -> Build:
+            in_place: bool = False, temporary: bool = False) -> Build:
     """Build and, only when there is no error, replace the output folder.
 
     With `search`, the Pagefind index is built in the staging folder, the last
     step before the swap, so the published index always matches the pages.
     `in_place` (the preview's) changes only the files that changed, one by one,
-    where the folder holds a build the cache knows, rather than swapping folders."""
+    where the folder holds a build the cache knows, rather than swapping folders.
+    `temporary`: `out` will not outlive this process, so what was written there is
+    remembered in memory only."""
     out = (out or config.output_path).resolve()
     reason = refuse_output(config, out)
     if reason:
@@ -336,7 +340,7 @@ def publish(config: Config, out: Path | None = None, drafts: bool = False, probl
             else:
                 write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True
-            cache.put_manifest(out, build.manifest)
+            cache.put_manifest(out, build.manifest, on_disk=not temporary)
             cache.commit()
         except OSError as exc:
             build.problems.append(error(config.path, 0, f"could not write the site to {out}: {exc}"))

@@ -7,11 +7,16 @@ and the page's `TextContext` (the URLs of its wiki links, its note numbers and t
 abbreviations it uses) says everything their HTML depends on. So a page is a pure
 value: the same value gives the same bytes, which is what lets a build render only
 the pages whose value changed, and render them in any process.
+
+A `PlanMemo` (the preview keeps one across rebuilds) makes planning incremental too:
+each entity's pages are kept with what they depend on, and made again only when one
+of those inputs changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import html
 from collections import Counter
@@ -22,6 +27,7 @@ from markupsafe import escape
 from . import jsonld
 from .article import (CALLOUT_LABELS, LEVEL_LABELS, PREVENTION, WIKI_LINK, Article, Callout, Entry, EntryList, Group, Section, Text,
                       heading_text, plain_text, split_wiki_link)
+from .cache import digest
 from .config import Config
 from .content import Meta, Source
 from .graph import Entity, Site
@@ -199,6 +205,65 @@ class Page:
         """The template's variables."""
         return {f.name: getattr(self.view, f.name) for f in fields(self.view)}
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of the whole value: equal pages, equal fingerprints. Kept on the page, so a
+        page the memo hands back is not hashed again."""
+        return digest(repr(self))
+
+
+# --- what the last plan made
+
+Dependency = tuple  # an entity's key (its card), (OWN, key) (its own text) or (LINK, a wiki-link target)
+LINK, OWN = "[[", "own"
+
+
+@dataclass
+class PlanMemo:
+    """The pages of the last plan and what each depends on, so the next plan makes again only
+    the pages of entities whose inputs changed. An explicit object: the preview keeps one."""
+
+    settings: object = None  # what every page depends on: a change starts afresh
+    shown: dict[Dependency, object] = field(default_factory=dict)  # what any page may show of each input
+    pages: dict[tuple[str, tuple[str, str]], tuple[object, frozenset[Dependency]]] = field(default_factory=dict)
+
+    def changes(self, site: Site, settings) -> set[Dependency] | None:
+        """The inputs that differ from the last plan's (None: everything may have), and
+        remember the new ones."""
+        shown = _shown(site)
+        if settings != self.settings:
+            changed = None
+            self.pages = {}
+        else:
+            changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
+            changed.update(key for key in self.shown if key not in shown)
+        self.settings, self.shown = settings, shown
+        return changed
+
+
+_ABSENT = object()
+
+
+def _shown(site: Site) -> dict[Dependency, object]:
+    """What pages can show of each input. Of an entity, two things: what other pages show (its
+    card: title, URL, summary, review date, its relations, which rank related conditions), and
+    what only its own pages show (its article and the entries that name it), so that an edit
+    to one article does not remake every page that links to it. Of a wiki-link target, the
+    page it names. Articles compare by identity first: a file the cache did not parse again
+    is the same object."""
+    relations: dict[tuple[str, str], list] = {}
+    for (key, name), others in site.relations.items():
+        relations.setdefault(key, []).append((name, others))
+    shown: dict[Dependency, object] = {}
+    for key, e in site.entities.items():
+        article = e.article
+        reviewed = article.document.meta.reviewed if article else None
+        anchor = _prevention_anchor(article) if article and e.kind == "condition" else ""
+        shown[key] = (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, relations.get(key))
+        shown[(OWN, key)] = (article, e.mentions)
+    shown.update(((LINK, target), entity.path) for target, entity in site.links.items())
+    return shown
+
 
 # --- the plan
 
@@ -220,17 +285,44 @@ class Addresses:
         return self.origin + self.url(target)
 
 
-def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {}) -> list[Page]:
-    """Every page of the site, in a fixed order. `grades`: reading grades already measured, by file."""
-    return _Planner(site, config, day, grades).pages(editor_pages)
+def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {},
+         memo: PlanMemo | None = None) -> list[Page]:
+    """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
+    file. With a `memo` of the last plan, an entity's pages whose inputs did not change are
+    the last plan's (the same values; only pages of the whole site are always made again)."""
+    return _Planner(site, config, day, grades, memo or PlanMemo()).pages(editor_pages)
 
 
 class _Planner:
-    def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float]):
+    def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo):
         self.site, self.config, self.day, self.grades = site, config, day, grades
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.by_kind = {kind: site.all(kind) for kind in KINDS}
+        self.memo, self.kept = memo, memo.pages
+        self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())))
+        memo.pages = {}
+        self.deps: set[Dependency] | None = None  # while an entity's page is made: the inputs it reads
+
+    def _memoised(self, what: str, entity: Entity, make):
+        """`make()` (a page of `entity`), or the last plan's when none of its inputs changed."""
+        owner = (what, entity.key)
+        kept = self.kept.get(owner)
+        if kept and self.changed is not None and kept[1].isdisjoint(self.changed):
+            self.memo.pages[owner] = kept
+            return kept[0]
+        self.deps = {entity.key, (OWN, entity.key)}
+        for key in self._relation_keys(entity):  # structured data names them all
+            self.deps.add(key)
+        made = make(entity)
+        self.memo.pages[owner] = (made, frozenset(self.deps))
+        self.deps = None
+        return made
+
+    def _relation_keys(self, entity: Entity):
+        relations = self.site.relations
+        for name in _RELATION_NAMES:
+            yield from relations.get((entity.key, name), ())
 
     def pages(self, editor_pages: bool) -> list[Page]:
         site = self.site
@@ -243,9 +335,9 @@ class _Planner:
             pages.append(self._page("glossary.html", info, GlossaryView(terms, self._web_page(info))))
         search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
         pages.append(self._page("search.html", search, PlainView(self._web_page(search))))
-        pages += [self._condition(condition) for condition in self.by_kind["condition"]]
-        pages += [self._entry_page(entity) for entity in self.by_kind["cause"] + self.by_kind["treatment"]]
-        pages += [self._content_page(page) for page in self.by_kind["page"]]
+        pages += [self._memoised("page", condition, self._condition) for condition in self.by_kind["condition"]]
+        pages += [self._memoised("page", entity, self._entry_page) for entity in self.by_kind["cause"] + self.by_kind["treatment"]]
+        pages += [self._memoised("page", page, self._content_page) for page in self.by_kind["page"]]
         for path, target in sorted(site.redirects(self.config.base_path).items()):
             info = PageInfo(path + "index.html", "redirect", target.title, "", None)
             pages.append(Page(info.path, "redirect.html", info, RedirectView(self.ref(target)), target.source_path))
@@ -256,6 +348,8 @@ class _Planner:
         return pages
 
     def ref(self, entity: Entity) -> Ref:
+        if self.deps is not None:
+            self.deps.add(entity.key)
         ref = self.refs.get(entity.key)
         if ref is None:
             ref = self.refs[entity.key] = Ref(entity.kind, entity.slug, entity.title, entity.path, entity.summary,
@@ -391,6 +485,8 @@ class _Planner:
         for relation in ("causes", "treatments"):
             for key in relations.get((condition.key, relation), ()):
                 shared.update(relations.get((key, "conditions"), ()))
+                if self.deps is not None:  # its conditions decide the ranking
+                    self.deps.add(key)
         shared.pop(condition.key, None)
         best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0][1]))
         return [self.site.entities[key] for key, _ in best]
@@ -433,14 +529,16 @@ class _Planner:
         conditions = self.refs_of(self.by_kind["condition"])
         index = PageInfo("_outline/index.html", "outline", "How each article was read", "", None)
         pages = [self._page("outline.html", index, OutlineView(conditions, None, None, self._web_page(index)))]
-        for condition in self.by_kind["condition"]:
-            info = PageInfo(f"_outline/{condition.slug}/index.html", "outline", f"Outline: {condition.title}", "", None)
-            view = OutlineView((), tuple(outline(condition.article)), self.ref(condition), self._web_page(info))
-            pages.append(self._page("outline.html", info, view, condition.source_path))
+        pages += [self._memoised("outline", condition, self._outline) for condition in self.by_kind["condition"]]
         review = PageInfo("_review/index.html", "review", "Review dashboard", "", None)
         rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades))
         pages.append(self._page("review.html", review, ReviewView(rows, self._web_page(review))))
         return pages
+
+    def _outline(self, condition: Entity) -> Page:
+        info = PageInfo(f"_outline/{condition.slug}/index.html", "outline", f"Outline: {condition.title}", "", None)
+        view = OutlineView((), tuple(outline(condition.article)), self.ref(condition), self._web_page(info))
+        return self._page("outline.html", info, view, condition.source_path)
 
     # --- shared parts
 
@@ -464,6 +562,8 @@ class _Planner:
             if "[[" in text:
                 for match in WIKI_LINK.finditer(text):
                     target = split_wiki_link(match[1])[0]
+                    if self.deps is not None:
+                        self.deps.add((LINK, target))
                     entity = self.site.links.get(target)
                     if entity is not None:
                         links[target] = self.addresses.url(entity)
@@ -477,6 +577,7 @@ class _Planner:
 
 
 ABBREVIATIONS_PER_PAGE = 100
+_RELATION_NAMES = ("causes", "treatments", "conditions", "prevents", "prevention", "leads_to", "treats")
 
 
 def markdown_values(value) -> list:

@@ -50,7 +50,7 @@ class Preview:
             self.cache = project_cache(config)
         # No search index in the preview: it would slow every rebuild; `build` makes it.
         build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True, cache=self.cache,
-                        in_place=True)
+                        in_place=True, temporary=True)
         return build, config.base_path
 
     # --- the current build (the IO loop's thread only)

@@ -2,7 +2,8 @@
 
 from healthsite.article import Text, parse_article
 from healthsite.content import parse_front_matter
-from healthsite.graph import build_graph, find_wiki_links, split_wiki_link
+from healthsite.article import find_wiki_links, split_wiki_link
+from healthsite.graph import build_graph
 
 
 def article(path: str, text: str):

@@ -4,6 +4,7 @@ a killed build leaves the published site whole; the cache never makes a build wr
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,18 +34,21 @@ def same_day(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
 
 
-def cold_build(site: Path, out: Path):
+def cold_build(site: Path, out: Path, preview: bool = False):
     """A build with no cache and no earlier site: the reference every other build must equal."""
     shutil.rmtree(out.parent, ignore_errors=True)
     config, problems = load_config(site / "config.yaml")
-    return publish(config, out, problems=problems, search=False, cache=BuildCache(), jobs=1)
+    return publish(config, out, problems=problems, search=False, cache=BuildCache(), jobs=1, drafts=preview,
+                   editor_pages=preview)
 
 
 class IncrementalBuilds(RuleBasedStateMachine):
-    """Random edits, additions, renames, deletions and template and CSS changes; after each,
-    the incremental build (one cache object, and the cache on disk) equals a cold build."""
+    """Random edits (text, titles, summaries, wiki links, entries), additions, renames,
+    deletions and template and CSS changes; after each, the incremental build (one cache
+    object, and the cache on disk) equals a cold build."""
 
     in_place = False  # True: the preview's write, file by file, instead of swapping folders
+    preview = False  # True: the preview's build too (drafts, editor pages, the output folder remembered in memory)
 
     def __init__(self):
         super().__init__()
@@ -66,6 +70,31 @@ class IncrementalBuilds(RuleBasedStateMachine):
     def edit_article(self, sentence, which):
         article = self.articles()[which % len(self.articles())]
         article.write_text(article.read_text().replace("\n---\n", f"\n---\n{sentence}\n\n", 1))
+
+    @rule(words=SENTENCE, which=st.integers(0, 10))
+    def retitle_article(self, words, which):
+        """Every page that shows its title, links to it or ranks it changes."""
+        self._replace(which, r"^title: .*$", f"title: {words.rstrip('.')}")
+
+    @rule(words=SENTENCE, which=st.integers(0, 10))
+    def change_summary(self, words, which):
+        self._replace(which, r"^summary: .*$", f"summary: {words}")
+
+    @rule(which=st.integers(0, 10), name=st.sampled_from(
+        ["Dehydration", "Stress", "cause:stress", "Physical therapy", "Back spasms", "Leg cramps", "Muscle spasms", "Unknown"]))
+    def add_wiki_link(self, which, name):
+        self._replace(which, r"\n---\n", f"\n---\nSee [[{name}]].\n\n")
+
+    @rule(which=st.integers(0, 10), name=st.sampled_from(["Dehydration", "Stress", "Poor posture", "Cause 1", "Leg cramps"]),
+          sentence=SENTENCE)
+    def add_cause(self, which, name, sentence):
+        """Relations change: the cause's page, and the conditions ranked as related."""
+        article = self.articles()[which % len(self.articles())]
+        article.write_text(article.read_text() + f"\n## Causes\n\n- {name}: {sentence}\n")
+
+    def _replace(self, which: int, pattern: str, replacement: str) -> None:
+        article = self.articles()[which % len(self.articles())]
+        article.write_text(re.sub(pattern, lambda _: replacement, article.read_text(), count=1, flags=re.M))
 
     @rule(sentence=SENTENCE)
     def add_article(self, sentence):
@@ -102,7 +131,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
         if getattr(self, "out", None) is None:
             return
         incremental = self.build()
-        reference = cold_build(self.site, self.root / "cold" / "site")
+        reference = cold_build(self.site, self.root / "cold" / "site", self.preview)
         # Only a build with a site before it can say an address would disappear.
         assert [str(p) for p in incremental.problems if "published before" not in p.message] == [
             str(p) for p in reference.problems]
@@ -111,7 +140,8 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     def build(self):
         config, problems = load_config(self.site / "config.yaml")
-        return publish(config, self.out, problems=problems, search=False, cache=self.cache, jobs=1, in_place=self.in_place)
+        return publish(config, self.out, problems=problems, search=False, cache=self.cache, jobs=1, in_place=self.in_place,
+                       drafts=self.preview, editor_pages=self.preview, temporary=self.preview)
 
     def teardown(self):
         self.cache.close()
@@ -122,10 +152,14 @@ class InPlaceBuilds(IncrementalBuilds):
     in_place = True
 
 
-@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds], ids=["swapped", "in-place"])
+class PreviewBuilds(IncrementalBuilds):
+    in_place = preview = True
+
+
+@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds, PreviewBuilds], ids=["swapped", "in-place", "preview"])
 def test_incremental_builds_equal_cold_builds(machine, tmp_path, monkeypatch):
     monkeypatch.setenv("INCREMENTAL_TMP", str(tmp_path))
-    machine.TestCase.settings = settings(max_examples=6, stateful_step_count=4, deadline=None,
+    machine.TestCase.settings = settings(max_examples=int(os.environ.get("INCREMENTAL_EXAMPLES", 6)), stateful_step_count=4, deadline=None,
                                          suppress_health_check=list(HealthCheck))
     machine.TestCase().runTest()
 
