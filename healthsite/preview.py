@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Config, load_config
 from .cache import BuildCache
-from .pipeline import Build, project_cache, publish
+from .pipeline import Build, cycle_collection_paused, project_cache, publish
 from .problems import Problem, error
 
 MAX_SERVED = 10_000  # pages remembered for ReloadSocket; beyond that the memory is started afresh
@@ -49,8 +49,9 @@ class Preview:
         if self.cache is None:  # builds run one at a time, so only one thread ever uses it
             self.cache = project_cache(config)
         # No search index in the preview: it would slow every rebuild; `build` makes it.
-        build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True, cache=self.cache,
-                        in_place=True, temporary=True)
+        with cycle_collection_paused(freeze_survivors=True):
+            build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True,
+                            cache=self.cache, in_place=True, temporary=True)
         return build, config.base_path
 
     # --- the current build (the IO loop's thread only)

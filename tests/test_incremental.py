@@ -286,3 +286,26 @@ def test_a_killed_build_leaves_the_published_site_complete(generated, tmp_path, 
     again = run_cli("build", "--no-search", cwd=site, timeout=120)
     assert again.returncode == 0, again.stderr
     assert snapshot(site / "public") == new
+
+
+def test_the_cycle_collector_waits_for_the_build_and_is_restored(tmp_path, monkeypatch):
+    """A collection walks every live object (2 s at 10,000 articles): none may run mid-build."""
+    import gc
+
+    from healthsite import pipeline
+
+    seen = []
+    real_plan = pipeline.plan
+    monkeypatch.setattr(pipeline, "plan", lambda *args: seen.append(gc.isenabled()) or real_plan(*args))
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    assert gc.isenabled()
+    publish(config, tmp_path / "out", search=False, cache=BuildCache())
+    assert seen == [False] and gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        with pipeline.cycle_collection_paused(freeze_survivors=True):  # the preview's: survivors are left alone
+            survivor = [object()]
+        assert gc.get_freeze_count() > frozen and gc.isenabled() and survivor
+    finally:
+        gc.unfreeze()
