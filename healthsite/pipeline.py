@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from .graph import Site, build_graph
 from .lint import lint, today
 from .plan import Page, PlanMemo, plan
 from .problems import Problem, error, has_errors, sort_problems
-from .render import Output, PageRenderer, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
+from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
 from .write import (broken_links, build_id, index_search, offsite_media, recover, refuse_output, site_files, update_site,
                     url_clashes, vanished_addresses, write_site)
@@ -220,11 +221,12 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
     (with its Markdown from the cache where the same text was converted before)."""
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
     outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
+    folder = str(out) + os.sep
     for page in pages:
-        key = keys[page.path] = digest(base, page.fingerprint)
+        key = keys[page.path] = base + page.fingerprint  # two digests: as good as a digest of both
         old = before.pages.get(page.path) if before else None
-        if old and old.key == key and _same_size(out / page.path, old.size):
-            outputs.append(Output(page.path, out / page.path, page.source))
+        if old and old.key == key and _same_size(folder + page.path, old.size):
+            outputs.append(Output(page.path, Published(folder + page.path), page.source))
             records[page.path] = old
         else:
             html_keys[page.path] = html_key(page)
@@ -256,9 +258,9 @@ def html_key(page: Page) -> str:
     return digest(repr(page.markdown), repr(page.text))
 
 
-def _same_size(path: Path, size: int) -> bool:
+def _same_size(path: str, size: int) -> bool:
     try:
-        return path.stat().st_size == size
+        return os.stat(path).st_size == size
     except OSError:
         return False
 

@@ -23,7 +23,7 @@ from .config import Config
 from .problems import Problem, error, warning
 from .cache import PageRecord
 from .plan import PageInfo
-from .render import Output, url_host
+from .render import Output, Published, url_host
 
 MARKER = ".healthsite-output"  # written into every output folder we create
 ATOM = "http://www.w3.org/2005/Atom"
@@ -308,7 +308,7 @@ def update_site(outputs: list[Output], out: Path, build: str, previous: frozense
     prefix = str(out) + os.sep
     for item in outputs:
         wanted.add(item.path)
-        if isinstance(item.body, Path) and str(item.body) == prefix + item.path:
+        if isinstance(item.body, Published) and item.body == prefix + item.path:
             continue  # an unchanged page, already there
         target = _inside(out, item.path)
         if _same_bytes(target, item):
@@ -370,7 +370,7 @@ def remove_ours(folder: Path, ignore_errors: bool = False) -> None:
 
 
 def _put(item: Output, target: Path) -> None:
-    if isinstance(item.body, Path):
+    if isinstance(item.body, Published):
         try:
             os.link(item.body, target)
             return
