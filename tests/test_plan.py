@@ -82,3 +82,39 @@ def test_no_page_grows_with_the_number_of_articles_but_the_lists_of_them(tmp_pat
              if path in big and not lists.fullmatch(path) and big[path] > small[path] * 1.5 and path.startswith(("_", "conditions/"))}
     assert not grown, grown
     assert any(path.startswith("_outline/condition-") for path in small)
+
+
+def test_a_memo_remakes_only_the_pages_whose_inputs_changed(tmp_path):
+    """The preview's incremental plan: equal to a fresh plan, and pages of entities whose
+    inputs did not change are the last plan's very values (so they are not made or hashed again)."""
+    import datetime as dt
+
+    from healthsite.plan import PlanMemo
+
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    cache, memo, day = BuildCache(), PlanMemo(), dt.date(2026, 11, 24)
+
+    def plans():
+        built = build_site(config, search=False, cache=cache)
+        return ({p.path: p for p in plan(built.site, config, day, memo=memo)},
+                {p.path: p for p in plan(built.site, config, day)})
+
+    first, _ = plans()
+    back = site / "content/conditions/back-spasms.md"
+    back.write_text(back.read_text().replace("\n---\n", "\n---\nA new first line.\n\n", 1))
+    again, fresh = plans()
+    assert again == fresh
+    assert again["conditions/back-spasms/index.html"] is not first["conditions/back-spasms/index.html"]
+    assert again["conditions/leg-cramps/index.html"] is first["conditions/leg-cramps/index.html"]
+    assert again["about/index.html"] is first["about/index.html"]
+    kept = sum(again[path] is first[path] for path in again)
+    assert kept >= len(again) / 2, kept  # those of entities the edited article names are made again
+
+    cause = site / "content/causes/dehydration.md"  # a new title: every page showing it is made again
+    cause.write_text(re.sub(r"^title: .*$", "title: Not drinking enough", cause.read_text(), count=1, flags=re.M))
+    third, fresh = plans()
+    assert third == fresh
+    showing = [path for path, page in third.items() if "Not drinking enough" in repr(page.view)]
+    assert "conditions/muscle-spasms/index.html" in showing
+    assert all(third[path] is not again[path] for path in showing if path in again)
