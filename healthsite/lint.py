@@ -75,9 +75,6 @@ def _condition_checks(article: Article, config: Config, day: dt.date, grade: flo
         found.append(warning(path, lines.get("summary", 1), f"`summary` is {len(meta.summary)} characters: keep it to one sentence within {SUMMARY_LIMIT}"))
     if grade > config.reading_grade:
         found.append(warning(path, 1, f"reading grade {grade:.1f} is above {config.reading_grade:g}: use shorter sentences and everyday words"))
-    for section in article.sections:
-        if not _has_words(section):
-            found.append(warning(path, section.line, f"section `{section.title}` has no text"))
     return found
 
 
@@ -96,6 +93,10 @@ def _text_checks(article: Article) -> list[Problem]:
     for source in article.document.meta.sources:
         if source.url.startswith("http://"):
             found.append(warning(path, article.document.key_lines.get("sources", 1), f"source `{source.title}` is not https: use its https:// address"))
+    if article.document.kind == "condition":
+        for section in article.sections:
+            if not _has_words(section):
+                found.append(warning(path, section.line, f"section `{section.title}` has no text"))
     return found
 
 
