@@ -280,8 +280,12 @@ class Article:
     def all_sections(self) -> tuple[Section, ...]:
         return (self.overview, *self.sections)
 
-    def entries(self, kind: str | None = None) -> list[Entry]:
-        return [e for s in self.all_sections for e in s.entries if kind in (None, e.kind)]
+    def entries(self, kind: str | None = None) -> tuple[Entry, ...]:
+        return self._entries if kind is None else tuple(e for e in self._entries if e.kind == kind)
+
+    @functools.cached_property
+    def _entries(self) -> tuple[Entry, ...]:
+        return tuple(e for s in self.all_sections for e in s.entries)
 
     @functools.cached_property
     def help_levels(self) -> list[str]:

@@ -40,7 +40,7 @@ class Entity:
     mentions: list[Mention] = field(default_factory=list)
     aliases: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property  # asked for hundreds of thousands of times a build
     def key(self) -> Key:
         return (self.kind, self.slug)
 
