@@ -317,6 +317,18 @@ class Article:
         return sort_key(self.document.meta.title)
 
     @functools.cached_property
+    def graph_shape(self) -> tuple:
+        """All the site graph reads of this article: its names, entries, links, front-matter
+        relations and abbreviations, with their lines (problems name them). Articles of the
+        same shapes make the same graph, whatever their text says."""
+        doc, meta = self.document, self.document.meta
+        return (doc.kind, doc.slug, doc.path, meta.title, meta.aliases, meta.draft, meta.causes, meta.treatments,
+                tuple(sorted(doc.key_lines.items())), self.abbreviations,
+                tuple((e.kind, e.slug, e.name, e.line) for e in self.entries()),
+                tuple((link.line, link.target, section.kind, entry and (entry.kind, entry.slug))
+                      for link, section, entry in self.wiki_links))
+
+    @functools.cached_property
     def wiki_links(self) -> tuple[tuple[WikiLink, Section, Entry | None], ...]:
         """Every wiki link outside code, with its section and entry, in the text's order.
         Kept on the article: the cache hands an unchanged file's article back as it was."""

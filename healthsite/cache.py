@@ -3,7 +3,7 @@
 - parsed articles, keyed by the file's path and bytes (and the snippets they may take in);
 - each article's own checks (reading grade, text warnings), with the article;
 - each page's converted Markdown, keyed by its chunks and its `TextContext`;
-- the last page plan, in memory only (`plan.PlanMemo`);
+- the last site graph and page plan, in memory only (`graph.GraphMemo`, `plan.PlanMemo`);
 - for each output folder, what the last build wrote there (`Manifest`): each page's key,
   links and media, so an unchanged page is neither rendered nor checked again.
 
@@ -113,6 +113,7 @@ class BuildCache:
         self.html: OrderedDict[str, bytes] = OrderedDict()  # packed, when there is no file to keep them
         self.manifests: dict[str, Manifest] = {}
         self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
+        self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.db: sqlite3.Connection | None = None
         self.path = folder / "cache.sqlite" if folder else None

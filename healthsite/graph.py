@@ -8,6 +8,7 @@ only from entries, wiki links and front matter (content-format.md, section 5).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from collections import defaultdict
@@ -92,8 +93,72 @@ class Site:
         return moved
 
 
-def build_graph(articles: list[Article], drafts: list[Article] = ()) -> tuple[Site, list[Problem]]:
-    """Gather entities, resolve every wiki link, and record the relations."""
+class GraphMemo:
+    """The last graph and the articles it was made from (the preview keeps one). When every
+    article that changed kept its shape (`Article.graph_shape`: the text changed, not its
+    names, entries, links or their lines), the next graph is the last one with the new
+    articles put in: no name is looked up and no relation made again."""
+
+    def __init__(self):
+        self.articles: list[Article] = []
+        self.drafts: list[Article] = []
+        self.site: Site | None = None
+        self.problems: list[Problem] = []
+
+    def reuse(self, articles: list[Article], drafts: list[Article]) -> tuple[Site, list[Problem]] | None:
+        if self.site is None or len(articles) != len(self.articles) or len(drafts) != len(self.drafts):
+            return None
+        changed = []
+        for old, new in zip(self.articles, articles):
+            if old is not new:  # the cache hands an unchanged file's article back as the same object
+                if old.graph_shape != new.graph_shape:
+                    return None
+                changed.append(new)
+        if any(old is not new and old.graph_shape != new.graph_shape for old, new in zip(self.drafts, drafts)):
+            return None
+        self.remember(articles, drafts, _with_articles(self.site, changed), self.problems)
+        return self.site, list(self.problems)
+
+    def remember(self, articles: list[Article], drafts: list[Article], site: Site, problems: list[Problem]) -> None:
+        self.articles, self.drafts, self.site, self.problems = list(articles), list(drafts), site, list(problems)
+
+
+def _with_articles(site: Site, changed: list[Article]) -> Site:
+    """A new site like `site` whose entities hold these (same-shaped) articles and entries.
+    Entities they change are new objects; the last site is left as it was."""
+    entities = dict(site.entities)
+    for article in changed:
+        doc = article.document
+        own = entities.get((doc.kind, doc.slug))
+        if own is not None and own.article is not None and own.article.document.path == doc.path:
+            entities[own.key] = dataclasses.replace(own, article=article)
+        if doc.kind != "condition":
+            continue
+        first: dict[Key, Entry] = {}  # an entity's mention holds the article's first entry for it
+        for entry in article.entries():
+            first.setdefault((entry.kind, entry.slug), entry)
+        for key, entry in first.items():
+            entity = entities.get(key)
+            if entity is not None and entry.kind in ENTITY_KINDS:
+                mentions = [Mention(doc.slug, entry) if m.condition == doc.slug else m for m in entity.mentions]
+                entities[key] = dataclasses.replace(entity, mentions=mentions)
+    links = {target: entities[entity.key] for target, entity in site.links.items()}
+    return Site(entities, links, site.relations, site.merged, site.abbreviations)
+
+
+def build_graph(articles: list[Article], drafts: list[Article] = (), memo: GraphMemo | None = None) -> tuple[Site, list[Problem]]:
+    """Gather entities, resolve every wiki link, and record the relations (or, with a `memo`
+    whose graph these articles do not change the shape of, put them into that graph)."""
+    reused = memo.reuse(articles, drafts) if memo else None
+    if reused:
+        return reused
+    site, problems = _build_graph(articles, drafts)
+    if memo:
+        memo.remember(articles, drafts, site, problems)
+    return site, problems
+
+
+def _build_graph(articles: list[Article], drafts: list[Article]) -> tuple[Site, list[Problem]]:
     problems: list[Problem] = []
     entities, merged = _entities(articles, problems)
     articles = [a for a in articles if (a.document.kind, a.document.slug) in entities]  # merged files are not published

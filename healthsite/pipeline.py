@@ -21,7 +21,7 @@ from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version,
 from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes
-from .graph import Site, build_graph
+from .graph import GraphMemo, Site, build_graph
 from .lint import lint, today
 from .plan import Page, PlanMemo, plan
 from .problems import Problem, error, has_errors, sort_problems
@@ -130,7 +130,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
 
     published = [a for a in articles if shown(a)]
     hidden = [a for a in articles if not shown(a)]  # drafts: kept only to explain links to them
-    site, found = build_graph(published, hidden)
+    if cache.graph_memo is None:
+        cache.graph_memo = GraphMemo()
+    site, found = build_graph(published, hidden, cache.graph_memo)
     problems += found + lint(site, config, day, checks)
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode

@@ -55,8 +55,11 @@ def measure(root: Path, article: Path, page_path: str, rounds: int) -> list[floa
                     break
                 except Exception:
                     time.sleep(0.1)
-            page.wait_for_timeout(500)
             original = article.read_text()
+            title = next(line for line in original.splitlines() if line.startswith("title:")).split(":", 1)[1].strip()
+            # The first build of a big site takes a while: until it is done the server shows a placeholder.
+            page.wait_for_function(f"document.title.includes({title!r})", timeout=900_000, polling=500)
+            page.wait_for_timeout(500)
             for number in range(rounds):
                 marker = f"edit-marker-{number}"
                 saved = time.time()

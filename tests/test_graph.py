@@ -172,3 +172,36 @@ def test_did_you_mean_survives_a_typo_in_the_first_letter():
     typo = condition("typo", "See [[tehydration]].\n")
     _, problems = graph(SPASMS, typo)
     assert "did you mean [[dehydration]]" in problems[0].message
+
+
+def _graph_value(site, problems):
+    """All a later stage can read of a graph, as plain values."""
+    entities = {key: (e.title, e.path, e.article, [(m.condition, m.entry) for m in e.mentions], e.aliases, e.order)
+                for key, e in site.entities.items()}
+    return (entities, {t: e.key for t, e in site.links.items()}, site.relations, site.merged, site.abbreviations,
+            [str(p) for p in problems])
+
+
+def test_a_memo_puts_same_shaped_articles_into_the_last_graph():
+    from healthsite.graph import GraphMemo
+
+    text = ("Overview with [[dehydration]] and [[nowhere]].\n\n## Causes\n\n1. Dehydration: {words}\n"
+            "2. Medications: some.\n2. Medications: twice.\n\n## Treatment\n\n- Stretching: for [[medications]].\n")
+    before = condition("back-spasms", text.format(words="dry."))
+    memo = GraphMemo()
+    first, first_problems = build_graph([before, CRAMPS], memo=memo)
+    assert first_problems  # an unknown link and an entry listed twice: kept with the graph
+    # New words, the same names, entries and links on the same lines: the last graph, with the new article in it.
+    reworded = condition("back-spasms", text.format(words="very dry."))
+    assert reworded.graph_shape == before.graph_shape
+    site, problems = build_graph([reworded, CRAMPS], memo=memo)
+    assert site.relations is first.relations  # reused, not made again
+    assert _graph_value(site, problems) == _graph_value(*build_graph([reworded, CRAMPS]))
+    assert site.entities[("condition", "leg-cramps")] is first.entities[("condition", "leg-cramps")]
+    assert site.entities[("cause", "dehydration")].mentions[0].entry.description.markdown == "very dry."
+    assert first.entities[("cause", "dehydration")].mentions[0].entry.description.markdown == "dry."  # left as it was
+    # A new entry changes the shape: the graph is made afresh, and equals a memo-less one.
+    grown = condition("back-spasms", text.format(words="dry.") + "\n## More causes\n\n- Stress: tension.\n")
+    site, problems = build_graph([grown, CRAMPS], memo=memo)
+    assert site.relations is not first.relations and ("cause", "stress") in site.entities
+    assert _graph_value(site, problems) == _graph_value(*build_graph([grown, CRAMPS]))
