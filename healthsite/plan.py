@@ -226,42 +226,51 @@ class PlanMemo:
     settings: object = None  # what every page depends on: a change starts afresh
     shown: dict[Dependency, object] = field(default_factory=dict)  # what any page may show of each input
     pages: dict[tuple[str, tuple[str, str]], tuple[object, frozenset[Dependency]]] = field(default_factory=dict)
+    site: Site | None = None  # the graph last planned
 
     def changes(self, site: Site, settings) -> set[Dependency] | None:
         """The inputs that differ from the last plan's (None: everything may have), and
         remember the new ones."""
-        shown = _shown(site)
         if settings != self.settings:
-            changed = None
-            self.pages = {}
+            changed, self.pages, self.shown = None, {}, _shown(site, site.entities)
+        elif self.site is not None and site.relations is self.site.relations:
+            # The graph memo put new articles into the last graph: only entities that are new
+            # objects can show anything new, and every link names the page it named.
+            last = self.site.entities
+            fresh = {key: entity for key, entity in site.entities.items() if last.get(key) is not entity}
+            shown = _shown(site, fresh, links=False)
+            changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
+            self.shown.update(shown)
         else:
+            shown = _shown(site, site.entities)
             changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
             changed.update(key for key in self.shown if key not in shown)
-        self.settings, self.shown = settings, shown
+            self.shown = shown
+        self.settings, self.site = settings, site
         return changed
 
 
 _ABSENT = object()
 
 
-def _shown(site: Site) -> dict[Dependency, object]:
+def _shown(site: Site, entities: dict[tuple[str, str], Entity], links: bool = True) -> dict[Dependency, object]:
     """What pages can show of each input. Of an entity, two things: what other pages show (its
     card: title, URL, summary, review date, its relations, which rank related conditions), and
     what only its own pages show (its article and the entries that name it), so that an edit
     to one article does not remake every page that links to it. Of a wiki-link target, the
     page it names. Articles compare by identity first: a file the cache did not parse again
     is the same object."""
-    relations: dict[tuple[str, str], list] = {}
-    for (key, name), others in site.relations.items():
-        relations.setdefault(key, []).append((name, others))
+    relations = site.relations
     shown: dict[Dependency, object] = {}
-    for key, e in site.entities.items():
+    for key, e in entities.items():
         article = e.article
         reviewed = article.document.meta.reviewed if article else None
         anchor = _prevention_anchor(article) if article and e.kind == "condition" else ""
-        shown[key] = (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, relations.get(key))
+        related = tuple((name, relations[(key, name)]) for name in _RELATION_NAMES if (key, name) in relations)
+        shown[key] = (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, related)
         shown[(OWN, key)] = (article, e.mentions)
-    shown.update(((LINK, target), entity.path) for target, entity in site.links.items())
+    if links:
+        shown.update(((LINK, target), entity.path) for target, entity in site.links.items())
     return shown
 
 

@@ -71,6 +71,12 @@ class IncrementalBuilds(RuleBasedStateMachine):
         article = self.articles()[which % len(self.articles())]
         article.write_text(article.read_text().replace("\n---\n", f"\n---\n{sentence}\n\n", 1))
 
+    @rule(sentence=SENTENCE, which=st.integers(0, 10))
+    def reword_last_line(self, sentence, which):
+        """New words, no new line: the article keeps its shape, so the last graph is reused."""
+        article = self.articles()[which % len(self.articles())]
+        article.write_text(article.read_text().rstrip("\n") + f" {sentence}\n")
+
     @rule(words=SENTENCE, which=st.integers(0, 10))
     def retitle_article(self, words, which):
         """Every page that shows its title, links to it or ranks it changes."""
@@ -309,3 +315,25 @@ def test_the_cycle_collector_waits_for_the_build_and_is_restored(tmp_path, monke
         assert gc.get_freeze_count() > frozen and gc.isenabled() and survivor
     finally:
         gc.unfreeze()
+
+
+def test_new_words_on_the_same_lines_reuse_the_graph_and_the_plan(tmp_path):
+    """The preview's common case: text typed into a line. The graph is the last one with the
+    new article in it, only the pages that show that article are planned again, and the
+    output equals a cold build's."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    first = publish(config, out, search=False, cache=cache, in_place=True, temporary=True)
+    planned = dict(cache.plan_memo.pages)
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text().rstrip("\n") + " Typed words.\n")
+    again = publish(config, out, search=False, cache=cache, in_place=True, temporary=True)
+    assert again.site.relations is first.site.relations
+    remade = {owner for owner, (page, _) in cache.plan_memo.pages.items() if page is not planned[owner][0]}
+    assert ("page", ("condition", "leg-cramps")) in remade and len(remade) < len(planned) / 2, remade
+    assert again.rendered <= 3
+    assert "Typed words." in (out / "conditions/leg-cramps/index.html").read_text()
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
