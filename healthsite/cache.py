@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .lint import Readability
 
 CACHE_FOLDER = ".healthsite-cache"
 MEMORY_HTML_LIMIT = 20_000  # converted pages kept in memory; the SQLite file keeps the rest
@@ -115,6 +116,9 @@ class BuildCache:
         self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
+        self.file_status: dict[str, tuple[tuple, str]] = {}  # a resident build's files: status when read, and key
+        self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)
+        self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded
         self.db: sqlite3.Connection | None = None
         self.path = folder / "cache.sqlite" if folder else None
         if folder:

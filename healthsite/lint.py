@@ -133,8 +133,15 @@ class Readability:
     SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 
     def __init__(self):
-        self.hyphenator = pyphen.Pyphen(lang="en_US")
+        self._hyphenator: pyphen.Pyphen | None = None
         self.syllables: dict[str, int] = {}
+
+    @property
+    def hyphenator(self) -> pyphen.Pyphen:
+        """Loaded when first needed: a build that grades nothing new does not pay for it."""
+        if self._hyphenator is None:
+            self._hyphenator = pyphen.Pyphen(lang="en_US")
+        return self._hyphenator
 
     def grade(self, text: str) -> float:
         if not text:

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import gc
 import os
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from .plan import Page, PlanMemo, plan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
-from .write import (broken_links, build_id, index_search, offsite_media, recover, refuse_output, site_files, update_site,
+from .write import (CheckMemo, broken_links, build_id, index_search, offsite_media, recover, refuse_output, update_site,
                     url_clashes, vanished_addresses, write_site)
 
 
@@ -57,14 +58,19 @@ class Build:
 
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
                search: bool = True, editor_pages: bool = False, out: Path | None = None,
-               cache: BuildCache | None = None, jobs: int | None = None, skip_unchanged: bool = False) -> Build:
+               cache: BuildCache | None = None, jobs: int | None = None, skip_unchanged: bool = False,
+               resident: bool = False) -> Build:
     """Everything but writing: the outputs and the problems of the whole site.
 
     With a `cache`, parsing, Markdown and whole pages are reused where their inputs are
     the same, and pages unchanged since the build at `out` are not rendered again. With
-    `skip_unchanged`, a build of exactly what is already at `out` stops after reading."""
+    `skip_unchanged`, a build of exactly what is already at `out` stops after reading.
+    `resident`: a process that builds the same project again and again (the preview) into a
+    folder nothing else writes to: a content file is read again only when its status
+    changed, and an unchanged page's file is not looked at to see that it is still there."""
     with cycle_collection_paused():
-        return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged)
+        return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
+                           resident)
 
 
 @contextmanager
@@ -89,7 +95,7 @@ def cycle_collection_paused(freeze_survivors: bool = False):
 
 def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.date | None, search: bool,
                 editor_pages: bool, out: Path | None, cache: BuildCache | None, jobs: int | None,
-                skip_unchanged: bool) -> Build:
+                skip_unchanged: bool, resident: bool) -> Build:
     start = time.perf_counter()
     day = day or today()
     out = (out or config.output_path).resolve()
@@ -109,7 +115,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     problems += found
     files, found = content_files(config)
     problems += found
-    raws = read_files(files, config, problems)
+    raws = read_files(files, config, problems, cache.file_status if resident else None)
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
                           templates))
     inputs = digest(settings_text, *(key for key, _ in raws))
@@ -119,7 +125,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         return Build([], sort_problems(problems + list(before.problems)), None, time.perf_counter() - start,
                      timings=timings, manifest=before, unchanged=True)
     lap("read")
-    parsed = parse_all(raws, snippets, cache, jobs)
+    parsed = parse_all(raws, snippets, cache, jobs, config)
     articles = [article for article, _, _ in parsed if article]
     checks = {article.document.path: checked for article, _, checked in parsed if article}
     problems += [problem for _, found, _ in parsed for problem in found]
@@ -148,19 +154,23 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         cache.plan_memo = PlanMemo()
     pages = plan(site, config, day, editor_pages, grades, cache.plan_memo)
     lap("plan")
-    page_outputs, records, found, rendered = render_site(pages, settings_text, settings, renderer, cache, before, out, jobs)
+    page_outputs, records, found, rendered = render_site(pages, settings_text, settings, renderer, cache, before, out, jobs,
+                                                             resident)
     problems += found
     template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
     lap("render")
+    if cache.check_memo is None:
+        cache.check_memo = CheckMemo()
+    check_memo = cache.check_memo
     moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
     infos = [page.info for page in pages if not page.info.path.endswith(".html")]
-    outputs = static_files + page_outputs + site_files(config, infos, moved)
+    outputs = static_files + page_outputs + check_memo.site_files_of(config, infos, moved)
     if not editor_pages:  # the preview starts afresh each time: only published sites remember
         problems += vanished_addresses(config, out, outputs)
     checked = {**static_records(static_files, config.base_path), **records}
     problems += url_clashes(outputs) + offsite_media(checked, outputs, config)
     if not template_failed:
-        problems += broken_links(checked, outputs, config)
+        problems += broken_links(checked, outputs, config, check_memo)
     lap("check")
     problems = sort_problems(problems)
     manifest = Manifest(digest(inputs, *sorted(f"{path} {r.key}" for path, r in records.items())), inputs, records,
@@ -193,32 +203,74 @@ def project_cache(config: Config, enabled: bool = True) -> BuildCache:
     return BuildCache(config.root / CACHE_FOLDER if enabled else None, namespace())
 
 
-def read_files(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem]) -> list[tuple[str, ParseTask]]:
-    """Each content file's bytes, with the key its parse is cached under."""
+SETTLED_NS = 2_000_000_000  # a file's status is trusted once its last change is this old
+
+
+def read_files(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem],
+               seen: dict[str, tuple[tuple, str]] | None = None) -> list[tuple[str, ParseTask]]:
+    """Each content file's bytes, with the key its parse is cached under.
+
+    `seen` (the preview's, kept in memory): each file's status when it was last read and its
+    key. A file whose status is the same is not read again, and its task holds no bytes
+    (`parse_all` reads them if the parse is not cached after all). As git does, a status is
+    trusted only once its change time is seconds old: a file written twice within the file
+    system's clock tick could keep its size and times."""
     raws = []
+    settled = time.time_ns() - SETTLED_NS
     for path, rel, kind in files:
+        status = None
+        if seen is not None:
+            status = _status(path, config.max_file_size)
+            known = seen.get(rel)
+            if status and known and known[0] == status:
+                raws.append((known[1], (None, rel, kind, path.stem)))
+                continue
         raw, found = read_raw(path, rel, config, listed=True)
         problems += found
         if raw is not None:
-            raws.append((digest(rel, kind, raw), (raw, rel, kind, path.stem)))
+            key = digest(rel, kind, raw)
+            raws.append((key, (raw, rel, kind, path.stem)))
+            if status and status[0] < settled:
+                seen[rel] = (status, key)
     return raws
 
 
-def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None) -> list[Parsed]:
+def _status(path: Path, limit: int) -> tuple | None:
+    """A plain file's times, size and inode (and the size limit it was read under), or None
+    for anything else."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_ctime_ns, st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, limit) if stat.S_ISREG(st.st_mode) else None
+
+
+def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,
+              config: Config) -> list[Parsed]:
     """Parsed articles, from the cache where the file (and the snippets) are unchanged."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     keys = [digest(key, snippets_key) for key, _ in raws]
     results = {key: cache.document(key) for key in keys}
     missing = [(key, task) for key, (_, task) in zip(keys, raws) if results[key] is None]
-    for (key, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs)):
+    tasks = [task if task[0] is not None else _with_bytes(task, config) for _, task in missing]
+    for (key, _), packed in zip(missing, parse_files(tasks, snippets, jobs, cache.readability)):
         results[key] = unpack(packed)
         cache.put_document(key, results[key], packed)
     cache.forget_documents(set(keys))
     return [results[key] for key in keys]
 
 
+def _with_bytes(task: ParseTask, config: Config) -> ParseTask:
+    """A task `read_files` left without bytes (its file was unchanged), read now: the
+    snippets it may take in changed, or its parse left the cache. A file gone since
+    parses as empty, and the next build, prompted by its removal, lists it no more."""
+    _, rel, kind, slug = task
+    raw, _ = read_raw(config.root / rel, rel, config)
+    return raw or b"", rel, kind, slug
+
+
 def render_site(pages: list[Page], settings_text: str, settings: Settings, renderer, cache: BuildCache,
-                before: Manifest | None, out: Path, jobs: int | None):
+                before: Manifest | None, out: Path, jobs: int | None, resident: bool = False):
     """Every page's output: the published file where its key is unchanged, else rendered
     (with its Markdown from the cache where the same text was converted before)."""
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
@@ -227,7 +279,7 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
     for page in pages:
         key = keys[page.path] = base + page.fingerprint  # two digests: as good as a digest of both
         old = before.pages.get(page.path) if before else None
-        if old and old.key == key and _same_size(folder + page.path, old.size):
+        if old and old.key == key and (resident or _same_size(folder + page.path, old.size)):
             outputs.append(Output(page.path, Published(folder + page.path), page.source))
             records[page.path] = old
         else:
@@ -367,7 +419,7 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
     recover(out)  # so that a failed build's "the published site was not changed" is true
     cache = cache or BuildCache(namespace=namespace())
     build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages, out=out, cache=cache, jobs=jobs,
-                       skip_unchanged=True)
+                       skip_unchanged=True, resident=temporary)
     if build.unchanged:
         build.written = True  # the site at `out` is already this build's
     elif build.ok:

@@ -52,6 +52,7 @@ class Preview:
         with cycle_collection_paused(freeze_survivors=True):
             build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True,
                             cache=self.cache, in_place=True, temporary=True)
+        self.cache.readability.hyphenator  # loaded now, not on the first save: the first edit's grade needs it
         return build, config.base_path
 
     # --- the current build (the IO loop's thread only)

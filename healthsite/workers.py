@@ -50,9 +50,11 @@ def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readabilit
     return article, problems + found, checks
 
 
-def parse_files(tasks: list[ParseTask], snippets: dict[str, str], jobs: int | None) -> Iterator[bytes]:
-    """Each file's `Parsed`, packed for the cache (`cache.unpack` gives it back), in order."""
-    return _run(tasks, jobs, _init_parser, (snippets,), _parse_batch, lambda: _parse_batch_with(snippets))
+def parse_files(tasks: list[ParseTask], snippets: dict[str, str], jobs: int | None,
+                readability: Readability | None = None) -> Iterator[bytes]:
+    """Each file's `Parsed`, packed for the cache (`cache.unpack` gives it back), in order.
+    `readability`: this process's (the preview keeps one: its dictionary takes a while to load)."""
+    return _run(tasks, jobs, _init_parser, (snippets,), _parse_batch, lambda: _parse_batch_with(snippets, readability))
 
 
 def render_pages(tasks: list[RenderTask], settings: Settings, renderer: PageRenderer, jobs: int | None) -> Iterator[Rendered]:

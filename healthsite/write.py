@@ -37,6 +37,24 @@ def absolute(config: Config, path: str) -> str:
 PUBLISHED = ".healthsite-published"  # the addresses a build published, one a line, for the next build to compare
 
 
+class CheckMemo:
+    """What the last build's site-wide files and link check were made from, so a build that
+    changed a page or two (the preview's) does not make them again for every page. An
+    explicit object, kept in the build cache."""
+
+    def __init__(self):
+        self.site_files_made_from: tuple | None = None
+        self.site_files: list[Output] = []
+        self.files: set[str] = set()  # the files the last link check checked against
+        self.clean: dict[str, PageRecord] = {}  # pages whose links all led somewhere, with the record checked
+
+    def site_files_of(self, config: Config, pages: list[PageInfo], moved: dict[str, str]) -> list[Output]:
+        made_from = (config, pages, moved)  # unchanged pages hand back the very same infos: compared at once
+        if self.site_files_made_from != made_from:
+            self.site_files, self.site_files_made_from = site_files(config, pages, moved), made_from
+        return self.site_files
+
+
 def site_files(config: Config, pages: list[PageInfo], moved: dict[str, str] = {}) -> list[Output]:
     """Sitemap, feed, robots.txt, `_headers`, `_redirects` (old path -> new path, below the
     base path) and the list of every address published."""
@@ -145,18 +163,31 @@ def url_clashes(outputs: list[Output]) -> list[Problem]:
     return problems
 
 
-def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: Config) -> list[Problem]:
+def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: Config,
+                 memo: CheckMemo | None = None) -> list[Problem]:
     """Every link from one page of the site to another must lead to a file the build writes.
 
     The links were recorded as each page was made; reported at the page's source file and,
-    where the link is written there, its line."""
+    where the link is written there, its line. With a `memo`, a page whose record was found
+    clean against the same set of files is not checked again (a page with a broken link
+    always is: the line it names may have moved)."""
     files = {out.path for out in outputs}
-    sources = {out.path: out.source for out in outputs}
+    clean: dict[str, PageRecord] = {}
+    if memo is not None:
+        if memo.files == files:
+            clean = memo.clean
+        memo.files, memo.clean = files, {}
+    sources = None
     problems = []
     for path, record in records.items():
+        if clean.get(path) is record:
+            memo.clean[path] = record
+            continue
+        found = len(problems)
         for href, target in record.links:
             if target in files:
                 continue
+            sources = sources or {out.path: out.source for out in outputs}
             where = sources.get(path) or "templates"
             line = _line_of(config.root / where, href)
             if target + "/index.html" in files:  # most hosts redirect a folder to its index, not all
@@ -164,6 +195,8 @@ def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: 
                 problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{bare}/{hash_}{anchor}`"))
             else:
                 problems.append(error(where, line, f"broken link `{href}`: no page at that address"))
+        if memo is not None and len(problems) == found:
+            memo.clean[path] = record
     return problems
 
 

@@ -337,3 +337,70 @@ def test_new_words_on_the_same_lines_reuse_the_graph_and_the_plan(tmp_path):
     assert "Typed words." in (out / "conditions/leg-cramps/index.html").read_text()
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
+
+
+def test_the_preview_reads_only_the_files_whose_status_changed(tmp_path, monkeypatch):
+    """A resident build (the preview's) reads a content file again only when its size, times
+    or inode changed; a same-size edit is still seen; the output always equals a cold build."""
+    import healthsite.pipeline as pipeline
+    monkeypatch.setattr(pipeline, "SETTLED_NS", 0)  # trust every status at once: the test's files are all new
+    read = []
+    real_read_raw = pipeline.read_raw
+    monkeypatch.setattr(pipeline, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+
+    def preview_build():
+        read.clear()
+        build = publish(config, out, search=False, cache=cache, in_place=True, temporary=True)
+        assert build.written, build.problems
+        read_by_preview = sorted(read)
+        cold_build(site, tmp_path / "cold" / "out")
+        assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
+        return read_by_preview
+
+    assert len(preview_build()) > 3  # the first build reads every file
+    assert preview_build() == []
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nTyped words.\n")
+    assert preview_build() == ["content/conditions/leg-cramps.md"]
+    text = article.read_text()
+    stamp = article.stat().st_mtime_ns
+    article.write_text(text.replace("Typed words.", "Typed wordz."))  # the same size
+    os.utime(article, ns=(stamp, stamp))  # and the same modification time: the change time still differs
+    assert preview_build() == ["content/conditions/leg-cramps.md"]
+    assert "Typed wordz." in (out / "conditions/leg-cramps/index.html").read_text()
+
+
+def test_a_file_changed_moments_ago_is_read_again_whatever_its_status(tmp_path):
+    """A status is remembered only once its change time is settled: two saves within one tick
+    of the file system's clock could leave the same size and times."""
+    from healthsite.pipeline import SETTLED_NS
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nNew.\n")
+    publish(config, tmp_path / "out", search=False, cache=cache, in_place=True, temporary=True)
+    assert "content/conditions/leg-cramps.md" not in cache.file_status
+    settled = {rel for rel, (status, _) in cache.file_status.items() if status[0] < time.time_ns() - SETTLED_NS}
+    assert settled == set(cache.file_status)
+
+
+def test_the_link_check_rechecks_pages_when_the_set_of_pages_changes(tmp_path):
+    """The link check skips pages found clean before, but not once a page they link to is gone."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    assert publish(config, out, search=False, cache=cache, in_place=True, temporary=True).ok
+    assert cache.check_memo.clean  # the pages found clean are remembered
+    page = site / "content/conditions/back-spasms.md"
+    linker = site / "content/conditions/leg-cramps.md"
+    linker.write_text(linker.read_text() + f"\n[Back spasms]({config.base_path}conditions/back-spasms/)\n")
+    assert publish(config, out, search=False, cache=cache, in_place=True, temporary=True).ok
+    page.unlink()
+    broken = publish(config, out, search=False, cache=cache, in_place=True, temporary=True)
+    assert any("broken link" in p.message and p.path == "content/conditions/leg-cramps.md" for p in broken.problems), broken.problems
