@@ -227,12 +227,14 @@ class PlanMemo:
     shown: dict[Dependency, object] = field(default_factory=dict)  # what any page may show of each input
     pages: dict[tuple[str, tuple[str, str]], tuple[object, frozenset[Dependency]]] = field(default_factory=dict)
     site: Site | None = None  # the graph last planned
+    card_pages: dict[str, tuple] = field(default_factory=dict)  # the last pages that show cards only (home, A to Z...)
+    review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
 
     def changes(self, site: Site, settings) -> set[Dependency] | None:
         """The inputs that differ from the last plan's (None: everything may have), and
         remember the new ones."""
         if settings != self.settings:
-            changed, self.pages, self.shown = None, {}, _shown(site, site.entities)
+            changed, self.pages, self.shown, self.card_pages, self.review_rows = None, {}, _shown(site, site.entities), {}, {}
         elif self.site is not None and site.relations is self.site.relations:
             # The graph memo put new articles into the last graph: only entities that are new
             # objects can show anything new, and every link names the page it named.
@@ -251,6 +253,11 @@ class PlanMemo:
 
 
 _ABSENT = object()
+
+
+def _is_card(dependency: Dependency) -> bool:
+    """An entity's key (its card), not its own text (OWN) or a wiki-link target (LINK)."""
+    return dependency[0] not in (OWN, LINK)
 
 
 def _shown(site: Site, entities: dict[tuple[str, str], Entity], links: bool = True) -> dict[Dependency, object]:
@@ -335,15 +342,7 @@ class _Planner:
 
     def pages(self, editor_pages: bool) -> list[Page]:
         site = self.site
-        pages = [self._home()]
-        for kind in ("condition", "cause", "treatment"):
-            pages += self._indexes(kind)
-        if site.abbreviations:
-            info = PageInfo("glossary/", "glossary", "Glossary", "What the abbreviations on this site stand for.", None)
-            terms = tuple(sorted(site.abbreviations.items(), key=lambda item: sort_key(item[0])))
-            pages.append(self._page("glossary.html", info, GlossaryView(terms, self._web_page(info))))
-        search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
-        pages.append(self._page("search.html", search, PlainView(self._web_page(search))))
+        pages = self._card_pages("lists", self._lists)
         pages += [self._memoised("page", condition, self._condition) for condition in self.by_kind["condition"]]
         pages += [self._memoised("page", entity, self._entry_page) for entity in self.by_kind["cause"] + self.by_kind["treatment"]]
         pages += [self._memoised("page", page, self._content_page) for page in self.by_kind["page"]]
@@ -354,6 +353,27 @@ class _Planner:
             pages += self._editor_pages()
         missing = PageInfo("404.html", "404", "Page not found", "", None)
         pages.append(Page("404.html", "404.html", missing, PlainView(self._web_page(missing))))
+        return pages
+
+    def _card_pages(self, name: str, make) -> list[Page]:
+        """`make()`: pages that show the settings and entities' cards only (home, the A to Z
+        lists, the outline index), or the last plan's while no card changed."""
+        kept = self.memo.card_pages.get(name)
+        if kept is None or self.changed is None or any(map(_is_card, self.changed)):
+            kept = self.memo.card_pages[name] = tuple(make())
+        return list(kept)
+
+    def _lists(self) -> list[Page]:
+        """Home, the A to Z lists, glossary and search."""
+        pages = [self._home()]
+        for kind in ("condition", "cause", "treatment"):
+            pages += self._indexes(kind)
+        if self.site.abbreviations:
+            info = PageInfo("glossary/", "glossary", "Glossary", "What the abbreviations on this site stand for.", None)
+            terms = tuple(sorted(self.site.abbreviations.items(), key=lambda item: sort_key(item[0])))
+            pages.append(self._page("glossary.html", info, GlossaryView(terms, self._web_page(info))))
+        search = PageInfo("search/", "search", "Search", f"Search {self.config.title}.", None)
+        pages.append(self._page("search.html", search, PlainView(self._web_page(search))))
         return pages
 
     def ref(self, entity: Entity) -> Ref:
@@ -535,14 +555,18 @@ class _Planner:
 
     def _editor_pages(self) -> list[Page]:
         """Preview only, never published: how each article was read, and the review dashboard."""
-        conditions = self.refs_of(self.by_kind["condition"])
-        index = PageInfo("_outline/index.html", "outline", "How each article was read", "", None)
-        pages = [self._page("outline.html", index, OutlineView(conditions, None, None, self._web_page(index)))]
+        pages = self._card_pages("outline index", self._outline_index)
         pages += [self._memoised("outline", condition, self._outline) for condition in self.by_kind["condition"]]
         review = PageInfo("_review/index.html", "review", "Review dashboard", "", None)
-        rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades))
+        rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades,
+                                 memo=self.memo.review_rows))
         pages.append(self._page("review.html", review, ReviewView(rows, self._web_page(review))))
         return pages
+
+    def _outline_index(self) -> list[Page]:
+        index = PageInfo("_outline/index.html", "outline", "How each article was read", "", None)
+        view = OutlineView(self.refs_of(self.by_kind["condition"]), None, None, self._web_page(index))
+        return [self._page("outline.html", index, view)]
 
     def _outline(self, condition: Entity) -> Page:
         info = PageInfo(f"_outline/{condition.slug}/index.html", "outline", f"Outline: {condition.title}", "", None)

@@ -35,11 +35,18 @@ class ReviewRow:
 
 
 def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int | None = None,
-                grades: Mapping[str, float] = {}) -> list[ReviewRow]:
-    """Conditions, and causes and treatments with their own file, most urgent review first."""
+                grades: Mapping[str, float] = {}, memo: dict | None = None) -> list[ReviewRow]:
+    """Conditions, and causes and treatments with their own file, most urgent review first.
+    `memo` (for one interval and day, all rows): each entity's row with the entity and grade
+    it was made from, so the preview makes rows again only for the entities an edit changed."""
     rows = []
     for entity in site.entities.values():
         if entity.kind == "page" or entity.article is None:
+            continue
+        grade = grades.get(entity.source_path)
+        kept = memo.get(entity.key) if memo is not None else None
+        if kept and kept[0] is entity and kept[1] == grade:
+            rows.append(kept[2])
             continue
         meta = entity.article.document.meta
         due = meta.review_due(interval_months)
@@ -49,8 +56,10 @@ def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int 
         rows.append(ReviewRow(
             entity.source_path, entity.kind, entity.title, meta.reviewer,
             meta.reviewed.isoformat() if meta.reviewed else "", due.isoformat() if due else "",
-            _status(days_left), days_left, len(meta.sources), round(grades.get(entity.source_path) or reading_grade(entity.article), 1),
+            _status(days_left), days_left, len(meta.sources), round(grade or reading_grade(entity.article), 1),
             entity.article.urgency))
+        if memo is not None:
+            memo[entity.key] = (entity, grade, rows[-1])
     return sorted(rows, key=lambda r: (STATUS_ORDER.index(r.status), r.days_left if r.days_left is not None else 0, r.path))
 
 
