@@ -45,17 +45,42 @@ def check_article(article: Article, readability: Readability | None = None) -> A
     return ArticleChecks(tuple(_text_checks(article)), reading_grade(article, readability))
 
 
-def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleChecks] = {}) -> list[Problem]:
+class LintMemo:
+    """What the last site-wide checks found, so a build that changed an article or two (the
+    preview's) checks only those: each entity's problems with the entity, checks and
+    settings they were found with, and the names that clash with the names they came from."""
+
+    def __init__(self):
+        self.settings: tuple | None = None  # the config and day the entities' problems were found with
+        self.entities: dict = {}  # key -> (entity, its ArticleChecks, problems)
+        self.names: tuple | None = None
+        self.clashes: list = []
+
+
+def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleChecks] = {},
+         memo: LintMemo | None = None) -> list[Problem]:
+    memo = memo or LintMemo()
     problems: list[Problem] = []
+    kept, memo.entities = memo.entities if memo.settings == (config, day) else {}, {}
+    memo.settings = (config, day)
     for entity in site.entities.values():
         if entity.article:
             checked = checks.get(entity.source_path) or check_article(entity.article)
-            problems += checked.problems
-            if entity.kind == "condition":
-                problems += _condition_checks(entity.article, config, day, checked.grade)
-            elif entity.kind in ("cause", "treatment") and not entity.mentions:
-                problems.append(warning(entity.source_path, 1, f"no condition article names this {entity.kind}: add it to a condition's {entity.kind}s section"))
-    problems += _same_names(site)
+            last = kept.get(entity.key)
+            if last and last[0] is entity and last[1] is checked:
+                found = last[2]
+            else:
+                found = list(checked.problems)
+                if entity.kind == "condition":
+                    found += _condition_checks(entity.article, config, day, checked.grade)
+                elif entity.kind in ("cause", "treatment") and not entity.mentions:
+                    found.append(warning(entity.source_path, 1, f"no condition article names this {entity.kind}: add it to a condition's {entity.kind}s section"))
+            memo.entities[entity.key] = (entity, checked, found)
+            problems += found
+    names = tuple((e.key, e.title, e.aliases, e.article is not None) for e in site.entities.values())
+    if names != memo.names:
+        memo.names, memo.clashes = names, _name_clashes(site)
+    problems += [_clash_problem(site.entities[key], name, others) for key, name, others in memo.clashes]
     return problems
 
 
@@ -168,9 +193,10 @@ def _round(number: float) -> float:
     return math.floor(number * 10 + math.copysign(0.5, number)) / 10
 
 
-def _same_names(site: Site) -> list[Problem]:
-    """Two entities a reader (or a wiki link) could confuse. A cause and a treatment
-    sharing one slug (`medications`) are expected, and `[[cause:...]]` tells them apart."""
+def _name_clashes(site: Site) -> list[tuple]:
+    """Two entities a reader (or a wiki link) could confuse, as (the entity with a file the
+    warning is for, the name, the others). A cause and a treatment sharing one slug
+    (`medications`) are expected, and `[[cause:...]]` tells them apart."""
     by_name = defaultdict(list)
     for entity in site.entities.values():
         for name in dict.fromkeys((entity.title, *entity.aliases)):
@@ -185,6 +211,11 @@ def _same_names(site: Site) -> list[Problem]:
             continue
         target = with_file[-1]
         others = ", ".join(e.label for e in entities if e is not target)
-        line = target.article.document.key_lines.get("aliases" if key != make_slug(target.title) else "title", 1)
-        found.append(warning(target.source_path, line, f"the name `{holders[0][1]}` is also used by {others}: readers and links cannot tell them apart"))
+        found.append((target.key, holders[0][1], others))
     return found
+
+
+def _clash_problem(target, name: str, others: str) -> Problem:
+    """Made anew each build: the line of the title or aliases may have moved."""
+    line = target.article.document.key_lines.get("aliases" if make_slug(name) != make_slug(target.title) else "title", 1)
+    return warning(target.source_path, line, f"the name `{name}` is also used by {others}: readers and links cannot tell them apart")

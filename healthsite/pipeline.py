@@ -23,7 +23,7 @@ from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes
 from .graph import GraphMemo, Site, build_graph
-from .lint import lint, today
+from .lint import LintMemo, lint, today
 from .plan import Page, PlanMemo, plan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
@@ -139,7 +139,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if cache.graph_memo is None:
         cache.graph_memo = GraphMemo()
     site, found = build_graph(published, hidden, cache.graph_memo)
-    problems += found + lint(site, config, day, checks)
+    if cache.lint_memo is None:
+        cache.lint_memo = LintMemo()
+    problems += found + lint(site, config, day, checks, cache.lint_memo)
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode
         return Build([], sort_problems(problems), site, time.perf_counter() - start, timings=timings)
