@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .files import Listings
 from .lint import Readability
 
 CACHE_FOLDER = ".healthsite-cache"
@@ -117,6 +118,7 @@ class BuildCache:
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # a resident build's files: status when read, and key
+        self.listings = Listings()  # a resident build's content folders, as last listed
         self.lint_memo = None  # what the last site-wide checks found (lint.LintMemo)
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)
         self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded

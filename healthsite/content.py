@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import schema
 from .config import Config
-from .files import list_files, not_a_plain_file, read_bytes
+from .files import Listings, list_files, not_a_plain_file, read_bytes
 from .kinds import BY_FOLDER, KINDS
 from .problems import Problem, error, warning
 from .slugs import make_slug
@@ -110,15 +110,15 @@ def read_content(config: Config) -> tuple[list[Document], list[Problem]]:
     return documents, problems
 
 
-def content_files(config: Config) -> tuple[list[tuple[Path, str, str]], list[Problem]]:
+def content_files(config: Config, listings: Listings | None = None) -> tuple[list[tuple[Path, str, str]], list[Problem]]:
     """The article files under content/ as (path, path from the project root, kind), and
-    the problems of the files that are not articles."""
+    the problems of the files that are not articles. `listings`: see `files.Listings`."""
     content = config.root / "content"
     if content.is_symlink():
         return [], [error("content", 0, "is a link to a folder: move the folder itself here")]
     if not content.is_dir():
         return [], [error("content", 0, "no content/ folder: create content/conditions/ and add an article")]
-    paths, problems = list_files(content, config.root)
+    paths, problems = list_files(content, config.root, listings)
     files = []
     prefix = len(str(config.root).rstrip(os.sep)) + 1
     for path in paths:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 from pathlib import Path
 
 from .problems import Problem, error
@@ -25,40 +26,93 @@ def is_editor_temp(name: str) -> bool:
     return bool(EDITOR_TEMP.match(name))
 
 
-def list_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+SETTLED_NS = 2_000_000_000  # a status is trusted once its last change is this old (see `Listings`)
+
+Listing = tuple[list[Path], list[Problem], list[Path]]  # one folder's files, problems and sub-folders
+
+
+class Listings:
+    """Each folder's listing with the folder's status when it was listed, for a process that
+    lists the same folders again and again (the preview). Adding, removing or renaming an
+    entry changes its folder's times, so a folder whose status is the same lists the same.
+    As git does, a status is trusted only once its change time is settled: two changes
+    within one tick of the file system's clock could leave the same times."""
+
+    def __init__(self):
+        self.known: dict[str, tuple[tuple, Listing]] = {}
+
+    def listing(self, folder: Path, root: Path) -> Listing:
+        status = status_of(folder)
+        known = self.known.get(str(folder))
+        if status is not None and known is not None and known[0] == status:
+            return known[1]
+        listed = _list_folder(folder, root)
+        # A link or a problem is looked at anew each time: what a link leads to can change
+        # without its folder changing.
+        plain = not listed[1] and not any(path.is_symlink() for path in listed[0])
+        if plain and settled(status):
+            self.known[str(folder)] = (status, listed)
+        return listed
+
+
+def status_of(path: Path) -> tuple | None:
+    """What changes whenever a file or folder (not what a link leads to) changes: its change
+    and modification times, size, inode and type; None if there is nothing there."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_ctime_ns, st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, st.st_mode
+
+
+def settled(status: tuple | None) -> bool:
+    """Was the status's last change long enough ago to be trusted (see `Listings`)?"""
+    return status is not None and status[0] < time.time_ns() - SETTLED_NS
+
+
+def list_files(folder: Path, root: Path, listings: Listings | None = None) -> tuple[list[Path], list[Problem]]:
     """The regular files below folder, sorted, skipping hidden and backup files.
 
     Everything else is reported rather than skipped or followed: a folder that cannot
     be read, a link to a folder, a broken or looping link, a link out of the project,
     and a FIFO or device (reading one would hang the build or never end). The folder's
-    own listing says what most entries are, so a plain file costs no extra system call."""
+    own listing says what most entries are, so a plain file costs no extra system call.
+    With `listings`, a folder unchanged since it was last listed is not listed again."""
     paths: list[Path] = []
     problems: list[Problem] = []
     waiting = [folder]  # folders still to list; a stack, not recursion: nesting has no limit here
     while waiting:
         here = waiting.pop()
-        try:
-            with os.scandir(here) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError as exc:
-            problems.append(error(_rel(Path(exc.filename or here), root), 0, f"cannot be read: {exc.strerror or exc}"))
-            continue
-        folders = []
-        for entry in entries:
-            if _is_folder(entry):
-                if entry.is_symlink():
-                    if not entry.name.startswith("."):
-                        problems.append(error(_rel(here / entry.name, root), 0, "is a link to a folder: move the folder itself here"))
-                elif not entry.name.startswith("."):
-                    folders.append(here / entry.name)
-            elif not is_editor_temp(entry.name):
-                problem = _not_plain(entry, here / entry.name, root)
-                if problem:
-                    problems.append(error(_rel(here / entry.name, root), 0, problem))
-                else:
-                    paths.append(here / entry.name)
+        files, found, folders = listings.listing(here, root) if listings else _list_folder(here, root)
+        paths += files
+        problems += found
         waiting += reversed(folders)  # the first folder is listed next: the order os.walk gave
     return paths, problems
+
+
+def _list_folder(here: Path, root: Path) -> Listing:
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    folders: list[Path] = []
+    try:
+        with os.scandir(here) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        return [], [error(_rel(Path(exc.filename or here), root), 0, f"cannot be read: {exc.strerror or exc}")], []
+    for entry in entries:
+        if _is_folder(entry):
+            if entry.is_symlink():
+                if not entry.name.startswith("."):
+                    problems.append(error(_rel(here / entry.name, root), 0, "is a link to a folder: move the folder itself here"))
+            elif not entry.name.startswith("."):
+                folders.append(here / entry.name)
+        elif not is_editor_temp(entry.name):
+            problem = _not_plain(entry, here / entry.name, root)
+            if problem:
+                problems.append(error(_rel(here / entry.name, root), 0, problem))
+            else:
+                paths.append(here / entry.name)
+    return paths, problems, folders
 
 
 def _is_folder(entry: os.DirEntry) -> bool:

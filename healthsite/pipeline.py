@@ -21,7 +21,7 @@ from .article import Article, parse_article
 from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version, digest, unpack
 from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
-from .files import list_files, read_bytes
+from .files import list_files, read_bytes, settled, status_of
 from .graph import GraphMemo, Site, build_graph
 from .lint import LintMemo, lint, today
 from .plan import Page, PlanMemo, plan
@@ -113,7 +113,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     templates, found = check_templates(config)
     templates_ok = not found
     problems += found
-    files, found = content_files(config)
+    files, found = content_files(config, cache.listings if resident else None)
     problems += found
     raws = read_files(files, config, problems, cache.file_status if resident else None)
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
@@ -205,9 +205,6 @@ def project_cache(config: Config, enabled: bool = True) -> BuildCache:
     return BuildCache(config.root / CACHE_FOLDER if enabled else None, namespace())
 
 
-SETTLED_NS = 2_000_000_000  # a file's status is trusted once its last change is this old
-
-
 def read_files(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem],
                seen: dict[str, tuple[tuple, str]] | None = None) -> list[tuple[str, ParseTask]]:
     """Each content file's bytes, with the key its parse is cached under.
@@ -218,11 +215,11 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
     trusted only once its change time is seconds old: a file written twice within the file
     system's clock tick could keep its size and times."""
     raws = []
-    settled = time.time_ns() - SETTLED_NS
     for path, rel, kind in files:
         status = None
         if seen is not None:
-            status = _status(path, config.max_file_size)
+            status = status_of(path)
+            status = status + (config.max_file_size,) if status and stat.S_ISREG(status[-1]) else None  # not a link
             known = seen.get(rel)
             if status and known and known[0] == status:
                 raws.append((known[1], (None, rel, kind, path.stem)))
@@ -232,19 +229,9 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
         if raw is not None:
             key = digest(rel, kind, raw)
             raws.append((key, (raw, rel, kind, path.stem)))
-            if status and status[0] < settled:
+            if status and settled(status):
                 seen[rel] = (status, key)
     return raws
-
-
-def _status(path: Path, limit: int) -> tuple | None:
-    """A plain file's times, size and inode (and the size limit it was read under), or None
-    for anything else."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return (st.st_ctime_ns, st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, limit) if stat.S_ISREG(st.st_mode) else None
 
 
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,

@@ -342,8 +342,9 @@ def test_new_words_on_the_same_lines_reuse_the_graph_and_the_plan(tmp_path):
 def test_the_preview_reads_only_the_files_whose_status_changed(tmp_path, monkeypatch):
     """A resident build (the preview's) reads a content file again only when its size, times
     or inode changed; a same-size edit is still seen; the output always equals a cold build."""
+    import healthsite.files
     import healthsite.pipeline as pipeline
-    monkeypatch.setattr(pipeline, "SETTLED_NS", 0)  # trust every status at once: the test's files are all new
+    monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)  # trust every status at once: the test's files are all new
     read = []
     real_read_raw = pipeline.read_raw
     monkeypatch.setattr(pipeline, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
@@ -372,12 +373,18 @@ def test_the_preview_reads_only_the_files_whose_status_changed(tmp_path, monkeyp
     os.utime(article, ns=(stamp, stamp))  # and the same modification time: the change time still differs
     assert preview_build() == ["content/conditions/leg-cramps.md"]
     assert "Typed wordz." in (out / "conditions/leg-cramps/index.html").read_text()
+    (site / "content/conditions/calf-tightness.md").write_text(  # a new file: its folder's listing changed
+        "---\ntitle: Calf tightness\nsummary: A tight calf.\nreviewed: 2026-01-01\n---\nA calf that feels tight.\n")
+    assert preview_build() == ["content/conditions/calf-tightness.md"]
+    (site / "content/conditions/calf-tightness.md").unlink()
+    assert preview_build() == []
+    assert not (out / "conditions/calf-tightness").exists()
 
 
 def test_a_file_changed_moments_ago_is_read_again_whatever_its_status(tmp_path):
     """A status is remembered only once its change time is settled: two saves within one tick
     of the file system's clock could leave the same size and times."""
-    from healthsite.pipeline import SETTLED_NS
+    from healthsite.files import SETTLED_NS
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     cache = project_cache(config)
