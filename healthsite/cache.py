@@ -118,6 +118,7 @@ class BuildCache:
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # a resident build's files: status when read, and key
+        self.published_outputs: dict = {}  # the last build's outputs of unchanged pages (render.Output), by path
         self.listings = Listings()  # a resident build's content folders, as last listed
         self.lint_memo = None  # what the last site-wide checks found (lint.LintMemo)
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)

@@ -238,7 +238,7 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
               config: Config) -> list[Parsed]:
     """Parsed articles, from the cache where the file (and the snippets) are unchanged."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
-    keys = [digest(key, snippets_key) for key, _ in raws]
+    keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
     results = {key: cache.document(key) for key in keys}
     missing = [(key, task) for key, (_, task) in zip(keys, raws) if results[key] is None]
     tasks = [task if task[0] is not None else _with_bytes(task, config) for _, task in missing]
@@ -265,11 +265,18 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
     outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
     folder = str(out) + os.sep
+    published = before.pages if before else {}
+    # An unchanged page's output is the last build's object where it names the same file.
+    last_outputs, cache.published_outputs = cache.published_outputs, {}
     for page in pages:
         key = keys[page.path] = base + page.fingerprint  # two digests: as good as a digest of both
-        old = before.pages.get(page.path) if before else None
+        old = published.get(page.path)
         if old and old.key == key and (resident or _same_size(folder + page.path, old.size)):
-            outputs.append(Output(page.path, Published(folder + page.path), page.source))
+            output = last_outputs.get(page.path)
+            if output is None or output.body != folder + page.path or output.source != page.source:
+                output = Output(page.path, Published(folder + page.path), page.source)
+            outputs.append(output)
+            cache.published_outputs[page.path] = output
             records[page.path] = old
         else:
             html_keys[page.path] = html_key(page)

@@ -314,6 +314,7 @@ class _Planner:
         self.site, self.config, self.day, self.grades = site, config, day, grades
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
+        self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
         self.by_kind = {kind: site.all(kind) for kind in KINDS}
         self.memo, self.kept = memo, memo.pages
         self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())))
@@ -501,7 +502,9 @@ class _Planner:
         entity = self.ref(self.site.entity_of(entry)) if entry.kind in ("cause", "treatment") else None
         if not inline:  # a `###` entry: the template makes the heading
             return {"entity": entity, "name": entry.name, "html": _md(entry.description), "kept": False}
-        words = escape(html.unescape(plain_text(entry.lead).strip()))  # `A &amp; B` is "A & B" to readers
+        words = self.lead_words.get(entry.lead)
+        if words is None:  # `A &amp; B` is "A & B" to readers; the same few hundred names recur
+            words = self.lead_words[entry.lead] = escape(html.unescape(plain_text(entry.lead).strip()))
         name = f'<a href="{escape(self.addresses.url(entity))}">{words}</a>' if entity else str(words)
         if entry.strong:
             name = f"<strong>{name}</strong>"
@@ -517,7 +520,10 @@ class _Planner:
                 if self.deps is not None:  # its conditions decide the ranking
                     self.deps.add(key)
         shared.pop(condition.key, None)
-        best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0][1]))
+        if len(shared) > limit:  # only those sharing at least as much as the limit-th are ranked
+            least = heapq.nlargest(limit, shared.values())[-1]
+            shared = {key: count for key, count in shared.items() if count >= least}
+        best = sorted(shared.items(), key=lambda item: (-item[1], item[0][1]))[:limit]
         return [self.site.entities[key] for key, _ in best]
 
     # --- causes, treatments and other pages
