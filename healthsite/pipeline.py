@@ -67,7 +67,8 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     `skip_unchanged`, a build of exactly what is already at `out` stops after reading.
     `resident`: a process that builds the same project again and again (the preview) into a
     folder nothing else writes to: a content file is read again only when its status
-    changed, and an unchanged page's file is not looked at to see that it is still there."""
+    changed, and an unchanged page's file is not looked at to see that it is still there (a
+    page deleted there behind the preview's back comes back when it changes or on restart)."""
     with cycle_collection_paused():
         return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
                            resident)
@@ -240,22 +241,34 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
     results = {key: cache.document(key) for key in keys}
-    missing = [(key, task) for key, (_, task) in zip(keys, raws) if results[key] is None]
-    tasks = [task if task[0] is not None else _with_bytes(task, config) for _, task in missing]
-    for (key, _), packed in zip(missing, parse_files(tasks, snippets, jobs, cache.readability)):
+    missing = []
+    for index, (_, task) in enumerate(raws):
+        if results[keys[index]] is not None:
+            continue
+        if task[0] is None:  # unchanged by its status (`read_files`), but its parse is not cached
+            task, keys[index] = _read_now(task, keys[index], snippets_key, config, cache)
+            if results.setdefault(keys[index], cache.document(keys[index])) is not None:
+                continue
+        missing.append((keys[index], task))
+    for (key, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs, cache.readability)):
         results[key] = unpack(packed)
         cache.put_document(key, results[key], packed)
     cache.forget_documents(set(keys))
     return [results[key] for key in keys]
 
 
-def _with_bytes(task: ParseTask, config: Config) -> ParseTask:
-    """A task `read_files` left without bytes (its file was unchanged), read now: the
-    snippets it may take in changed, or its parse left the cache. A file gone since
-    parses as empty, and the next build, prompted by its removal, lists it no more."""
+def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cache: BuildCache) -> tuple[ParseTask, str]:
+    """A task `read_files` left without bytes, read now (the snippets it may take in changed,
+    or its parse left the cache), with the key of the bytes read: a file saved since its
+    status was taken is never cached under its old bytes' key, and its status is forgotten.
+    A file gone since reads as empty; its removal prompts the next build, which lists it no more."""
     _, rel, kind, slug = task
     raw, _ = read_raw(config.root / rel, rel, config)
-    return raw or b"", rel, kind, slug
+    raw = raw or b""
+    read_key = digest(rel, kind, raw) + snippets_key
+    if read_key != key:
+        cache.file_status.pop(rel, None)
+    return (raw, rel, kind, slug), read_key
 
 
 def render_site(pages: list[Page], settings_text: str, settings: Settings, renderer, cache: BuildCache,

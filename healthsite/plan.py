@@ -234,7 +234,7 @@ class PlanMemo:
         """The inputs that differ from the last plan's (None: everything may have), and
         remember the new ones."""
         if settings != self.settings:
-            changed, self.pages, self.shown, self.card_pages, self.review_rows = None, {}, _shown(site, site.entities), {}, {}
+            changed, self.pages, self.shown, self.review_rows = None, {}, _shown(site, site.entities), {}
         elif self.site is not None and site.relations is self.site.relations:
             # The graph memo put new articles into the last graph: only entities that are new
             # objects can show anything new, and every link names the page it named.
@@ -249,6 +249,8 @@ class PlanMemo:
             changed.update(key for key in self.shown if key not in shown)
             self.shown = shown
         self.settings, self.site = settings, site
+        if changed is None or any(map(_is_card, changed)):
+            self.card_pages = {}  # forgotten here, not where remade: a plan may not remake them all
         return changed
 
 
@@ -358,9 +360,10 @@ class _Planner:
 
     def _card_pages(self, name: str, make) -> list[Page]:
         """`make()`: pages that show the settings and entities' cards only (home, the A to Z
-        lists, the outline index), or the last plan's while no card changed."""
+        lists, the outline index), or the ones made before, which the memo keeps only while
+        no card changed since they were made (`PlanMemo.changes`)."""
         kept = self.memo.card_pages.get(name)
-        if kept is None or self.changed is None or any(map(_is_card, self.changed)):
+        if kept is None:
             kept = self.memo.card_pages[name] = tuple(make())
         return list(kept)
 

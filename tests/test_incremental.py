@@ -411,3 +411,65 @@ def test_the_link_check_rechecks_pages_when_the_set_of_pages_changes(tmp_path):
     page.unlink()
     broken = publish(config, out, search=False, cache=cache, in_place=True, temporary=True)
     assert any("broken link" in p.message and p.path == "content/conditions/leg-cramps.md" for p in broken.problems), broken.problems
+
+
+def test_a_save_during_a_preview_build_never_caches_a_parse_under_the_old_bytes(tmp_path, monkeypatch):
+    """A snippet change makes the preview read unchanged files again; a file saved while that
+    build runs must not be cached under the key of the bytes it had (an undo would show the
+    undone text, in the preview and in later `build`s)."""
+    import healthsite.files
+    import healthsite.pipeline as pipeline
+    monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    article = site / "content/conditions/leg-cramps.md"
+    before = article.read_text()
+    (site / "content/snippets").mkdir(exist_ok=True)
+    (site / "content/snippets/note.md").write_text("Snippet one.\n")
+
+    def preview_build():
+        return publish(config, out, search=False, cache=cache, in_place=True, temporary=True)
+
+    preview_build()
+    (site / "content/snippets/note.md").write_text("Snippet two.\n")  # every article's parse key changes
+    real_parse_all = pipeline.parse_all
+
+    def saved_midway(*args, **kwargs):
+        article.write_text(before + "\nSaved midway.\n")
+        return real_parse_all(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "parse_all", saved_midway)
+    preview_build()
+    monkeypatch.setattr(pipeline, "parse_all", real_parse_all)
+    preview_build()
+    article.write_text(before)  # undo
+    assert preview_build().written
+    cold_build(site, tmp_path / "cold" / "out")
+    assert "Saved midway." not in (out / "conditions/leg-cramps/index.html").read_text()
+    assert snapshot(out) == snapshot(tmp_path / "cold" / "out")
+
+
+def test_card_pages_made_before_a_failed_plan_are_not_kept_past_a_card_change(tmp_path, monkeypatch):
+    """A plan that raised after the memo saw a retitled article (the preview survives that)
+    must not leave the next plan the pages made before the retitle."""
+    import healthsite.plan as plan_module
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+
+    def preview_build():
+        return publish(config, out, search=False, cache=cache, in_place=True, temporary=True, editor_pages=True)
+
+    preview_build()
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(re.sub(r"(?m)^title: .*$", "title: Cramp in the legs", article.read_text(), count=1))
+    real_outline_index = plan_module._Planner._outline_index
+    monkeypatch.setattr(plan_module._Planner, "_outline_index", lambda self: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        preview_build()
+    monkeypatch.setattr(plan_module._Planner, "_outline_index", real_outline_index)
+    assert preview_build().written
+    assert "Cramp in the legs" in (out / "_outline/index.html").read_text()
