@@ -317,16 +317,20 @@ class Article:
         return sort_key(self.document.meta.title)
 
     @functools.cached_property
-    def graph_shape(self) -> tuple:
+    def graph_shape(self) -> tuple[tuple, tuple[int, ...]]:
         """All the site graph reads of this article: its names, entries, links, front-matter
-        relations and abbreviations, with their lines (problems name them). Articles of the
-        same shapes make the same graph, whatever their text says."""
+        relations and abbreviations, and apart from them their lines (problems name them).
+        Articles of the same shapes make the same graph, whatever their text says; of the same
+        shapes but for the lines, the same graph with its problems on other lines."""
         doc, meta = self.document, self.document.meta
-        return (doc.kind, doc.slug, doc.path, meta.title, meta.aliases, meta.draft, meta.causes, meta.treatments,
-                tuple(sorted(doc.key_lines.items())), self.abbreviations,
-                tuple((e.kind, e.slug, e.name, e.line) for e in self.entries()),
-                tuple((link.line, link.target, section.kind, entry and (entry.kind, entry.slug))
-                      for link, section, entry in self.wiki_links))
+        keys = sorted(doc.key_lines.items())
+        entries = self.entries()
+        form = (doc.kind, doc.slug, doc.path, meta.title, meta.aliases, meta.draft, meta.causes, meta.treatments,
+                tuple(key for key, _ in keys), self.abbreviations,
+                tuple((e.kind, e.slug, e.name) for e in entries),
+                tuple((link.target, section.kind, entry and (entry.kind, entry.slug)) for link, section, entry in self.wiki_links))
+        lines = (*(line for _, line in keys), *(e.line for e in entries), *(link.line for link, _, _ in self.wiki_links))
+        return form, lines
 
     @functools.cached_property
     def wiki_links(self) -> tuple[tuple[WikiLink, Section, Entry | None], ...]:

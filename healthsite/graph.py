@@ -108,19 +108,37 @@ class GraphMemo:
     def reuse(self, articles: list[Article], drafts: list[Article]) -> tuple[Site, list[Problem]] | None:
         if self.site is None or len(articles) != len(self.articles) or len(drafts) != len(self.drafts):
             return None
-        changed = []
+        changed, moved = [], {}
         for old, new in zip(self.articles, articles):
             if old is not new:  # the cache hands an unchanged file's article back as the same object
-                if old.graph_shape != new.graph_shape:
+                (old_form, old_lines), (new_form, new_lines) = old.graph_shape, new.graph_shape
+                if old_form != new_form:
                     return None
+                if old_lines != new_lines:  # lines typed above its links or entries: its problems move
+                    moves = _line_moves(old_lines, new_lines)
+                    if moves is None:
+                        return None
+                    moved[new.document.path] = moves
                 changed.append(new)
         if any(old is not new and old.graph_shape != new.graph_shape for old, new in zip(self.drafts, drafts)):
             return None
-        self.remember(articles, drafts, _with_articles(self.site, changed), self.problems)
+        problems = [dataclasses.replace(p, line=moved[p.path].get(p.line, p.line)) if p.path in moved else p
+                    for p in self.problems]
+        self.remember(articles, drafts, _with_articles(self.site, changed), problems)
         return self.site, list(self.problems)
 
     def remember(self, articles: list[Article], drafts: list[Article], site: Site, problems: list[Problem]) -> None:
         self.articles, self.drafts, self.site, self.problems = list(articles), list(drafts), site, list(problems)
+
+
+def _line_moves(old: tuple[int, ...], new: tuple[int, ...]) -> dict[int, int] | None:
+    """Each old line of an article's names, entries and links -> its new line; None if two
+    things that shared a line no longer do (a problem on it could not say which moved)."""
+    moves: dict[int, int] = {}
+    for before, after in zip(old, new):
+        if moves.setdefault(before, after) != after:
+            return None
+    return moves
 
 
 def _with_articles(site: Site, changed: list[Article]) -> Site:

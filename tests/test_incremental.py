@@ -473,3 +473,29 @@ def test_card_pages_made_before_a_failed_plan_are_not_kept_past_a_card_change(tm
     monkeypatch.setattr(plan_module._Planner, "_outline_index", real_outline_index)
     assert preview_build().written
     assert "Cramp in the legs" in (out / "_outline/index.html").read_text()
+
+
+def test_lines_typed_above_the_links_reuse_the_graph_and_move_its_problems(tmp_path):
+    """A new paragraph moves every link and entry below it: the graph is still the last one,
+    and a problem it found (an unknown link) names the link's new line, as a cold build does."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    out = tmp_path / "out"
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text().rstrip("\n") + "\n\nSee [[no such page]].\n")
+    first = build_site_with(config, out, cache)
+    unknown = [p for p in first.problems if "no such page" in p.message]
+    head, _, body = article.read_text().partition("\n---\n")
+    article.write_text(f"{head}\n---\nA new first paragraph.\n\nAnd another.\n\n{body}")
+    again = build_site_with(config, out, cache)
+    assert again.site.relations is first.site.relations
+    moved = [p for p in again.problems if "no such page" in p.message]
+    assert [p.line for p in moved] == [p.line + 4 for p in unknown] and moved
+    cold = build_site_with(config, tmp_path / "cold", BuildCache())
+    assert again.problems == cold.problems
+
+
+def build_site_with(config, out, cache):
+    from healthsite.pipeline import build_site
+    return build_site(config, search=False, out=out, cache=cache, editor_pages=True, drafts=True)
