@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -81,6 +82,21 @@ def _config(args):
     return load_config(path)
 
 
+def one_shot(command):
+    """A command that builds once, then exits: the site it holds lives until the end, so the
+    cycle collector would walk all of it for nothing, after the build and again at exit (3 s
+    at 10,000 articles). What is alive when it ends is frozen out of the exit's collection."""
+    def run(args) -> int:
+        gc.disable()
+        try:
+            return command(args)
+        finally:
+            gc.freeze()
+    run.__doc__ = command.__doc__
+    return run
+
+
+@one_shot
 def cmd_build(args) -> int:
     config, problems = _config(args)
     if config is None:
@@ -105,6 +121,7 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+@one_shot
 def cmd_check(args) -> int:
     config, problems = _config(args)
     if config is None:

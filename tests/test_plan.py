@@ -118,3 +118,33 @@ def test_a_memo_remakes_only_the_pages_whose_inputs_changed(tmp_path):
     showing = [path for path, page in third.items() if "Not drinking enough" in repr(page.view)]
     assert "conditions/muscle-spasms/index.html" in showing
     assert all(third[path] is not again[path] for path in showing if path in again)
+
+
+def test_related_conditions_are_those_sharing_the_most_causes_and_treatments(tmp_path):
+    """Each condition page lists the five conditions sharing the most causes and treatments
+    with it, ties A to Z by slug: held to a plain count over the graph's relations."""
+    import sys
+    from collections import Counter
+    from conftest import REPO
+    sys.path.insert(0, str(REPO / "scripts"))
+    from corpus import generate
+
+    generate(tmp_path / "site", 60)
+    config, _ = load_config(tmp_path / "site" / "config.yaml")
+    build = build_site(config, search=False, cache=BuildCache(), out=tmp_path / "out")
+    site, checked = build.site, 0
+    for page in plan(site, config, build_day(), grades=build.grades):
+        if page.template != "condition.html":
+            continue
+        key = (page.view.entity.kind, page.view.entity.slug)
+        shared = Counter(other for relation in ("causes", "treatments") for thing in site.relations.get((key, relation), ())
+                         for other in site.relations.get((thing, "conditions"), ()) if other != key)
+        expected = [slug for (_, slug), _ in sorted(shared.items(), key=lambda item: (-item[1], item[0][1]))[:5]]
+        assert [ref.slug for ref in page.view.related] == expected
+        checked += bool(expected)
+    assert checked > 50
+
+
+def build_day():
+    import datetime as dt
+    return dt.date(2026, 6, 1)
