@@ -229,6 +229,7 @@ class PlanMemo:
     site: Site | None = None  # the graph last planned
     card_pages: dict[str, tuple] = field(default_factory=dict)  # the last pages that show cards only (home, A to Z...)
     review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
+    numbering: tuple | None = None  # the conditions' numbers for ranking related ones, with the relations they are of
 
     def changes(self, site: Site, settings) -> set[Dependency] | None:
         """The inputs that differ from the last plan's (None: everything may have), and
@@ -534,8 +535,13 @@ class _Planner:
         """Each condition's place in slug order: counting small numbers is several times faster
         than counting (kind, slug) keys, whose hash is made anew each time."""
         if self.condition_numbers is None:
-            self.conditions_by_number = sorted((k for k in self.site.entities if k[0] == "condition"), key=lambda k: k[1])
-            self.condition_numbers = {key: number for number, key in enumerate(self.conditions_by_number)}
+            kept = self.memo.numbering
+            if kept and kept[0] is self.site.relations:  # the same graph: the same conditions and relations
+                _, self.condition_numbers, self.conditions_by_number, self.numbered = kept
+            else:
+                self.conditions_by_number = sorted((k for k in self.site.entities if k[0] == "condition"), key=lambda k: k[1])
+                self.condition_numbers = {key: number for number, key in enumerate(self.conditions_by_number)}
+                self.memo.numbering = (self.site.relations, self.condition_numbers, self.conditions_by_number, self.numbered)
         return self.condition_numbers
 
     def _numbered_conditions(self, key: tuple[str, str]) -> list[int]:
