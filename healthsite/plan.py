@@ -41,9 +41,18 @@ HOME_LIST_LIMIT = 30  # causes or treatments listed on the home page; past it, l
 INDEX_SPLIT = 400  # an A to Z list longer than this gets a page per letter
 
 
+def value(cls):
+    """A frozen dataclass whose repr skips the recursion guard `dataclasses` wraps it in (a
+    thread lookup and a set on every call): a page's fingerprint is the repr of its whole
+    view, thousands of these, and a view is a tree, never a cycle."""
+    cls = dataclass(frozen=True)(cls)
+    cls.__repr__ = cls.__repr__.__wrapped__
+    return cls
+
+
 # --- values a view holds
 
-@dataclass(frozen=True)
+@value
 class Ref:
     """An entity as another page shows it: what a link to it and its card need."""
 
@@ -56,21 +65,21 @@ class Ref:
     source_path: str = ""
 
 
-@dataclass(frozen=True)
+@value
 class Md:
     """Markdown, converted when the page is rendered."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@value
 class Inline:
     """A heading's markdown (emphasis, code, links), rendered without its paragraph."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@value
 class EntryItem:
     """A list entry: its (linked) name, what stood between name and text, and the text."""
 
@@ -79,7 +88,7 @@ class EntryItem:
     description: Md
 
 
-@dataclass(frozen=True)
+@value
 class TextContext:
     """What a page's Markdown turns into HTML with."""
 
@@ -88,7 +97,7 @@ class TextContext:
     abbreviations: tuple[tuple[str, str], ...] = ()  # `A&E` -> `Accident and Emergency`
 
 
-@dataclass(frozen=True)
+@value
 class PageInfo:
     """What every template, the sitemap and the feed know of a page."""
 
@@ -101,7 +110,7 @@ class PageInfo:
 
 # --- one view per page type: the variables of its template
 
-@dataclass(frozen=True)
+@value
 class HomeView:
     conditions: tuple[Ref, ...]  # the most recently reviewed
     more_conditions: int  # how many more the A to Z lists
@@ -112,7 +121,7 @@ class HomeView:
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class IndexView:
     kind: str
     groups: tuple[tuple[str, tuple[Ref, ...]], ...]  # (letter, entities) on this page
@@ -120,20 +129,20 @@ class IndexView:
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class GlossaryView:
     terms: tuple[tuple[str, str], ...]
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class PlainView:
     """The search page and the 404 page: nothing but the page itself."""
 
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class ConditionView:
     entity: Ref
     meta: Meta
@@ -150,7 +159,7 @@ class ConditionView:
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class EntryPageView:
     """A cause or a treatment."""
 
@@ -165,19 +174,19 @@ class EntryPageView:
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class ContentPageView:
     entity: Ref
     body: Md
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class RedirectView:
     target: Ref
 
 
-@dataclass(frozen=True)
+@value
 class OutlineView:
     conditions: tuple[Ref, ...]  # on the index only: each article's page listing them all would make n squared
     rows: tuple[Row, ...] | None
@@ -185,13 +194,13 @@ class OutlineView:
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class ReviewView:
     rows: tuple[ReviewRow, ...]
     structured: str
 
 
-@dataclass(frozen=True)
+@value
 class Page:
     path: str  # the output file below the output folder
     template: str
