@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from browser import free_port
 from conftest import FIXTURES, REPO, make_project
-from playwright.sync_api import expect
+from playwright.sync_api import Error as PlaywrightError, expect
 
 from healthsite.preview import is_loopback
 
@@ -87,9 +87,24 @@ def live(page, url: str | None = None) -> None:
     a save before that would reload nothing, as a page opened mid-save would not."""
     if url:
         page.goto(url)
-    page.wait_for_function("window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol > 0",
-                           timeout=DEADLINE_MS)
+    # Polled from here, not with `wait_for_function`: that evaluates its string inside the page,
+    # which the page's Content-Security-Policy (no 'unsafe-eval') refuses once it has to poll.
+    handshake = "!!(window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol > 0)"
+    deadline = time.monotonic() + DEADLINE_MS / 1000
+    while not _evaluate(page, handshake):
+        assert time.monotonic() < deadline, "livereload.js did not connect"
+        page.wait_for_timeout(20)
     page.wait_for_timeout(50)  # the `info` message that registers the page follows the handshake
+
+
+def _evaluate(page, expression: str):
+    """The expression's value, or None while a reload has the page between documents."""
+    try:
+        return page.evaluate(expression)
+    except PlaywrightError as exc:
+        if "Execution context was destroyed" in str(exc) or "navigation" in str(exc).lower():
+            return None
+        raise
 
 
 def edit(path: Path, old: str, new: str) -> None:
