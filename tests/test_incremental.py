@@ -132,6 +132,28 @@ class IncrementalBuilds(RuleBasedStateMachine):
         with (self.site / "static/style.css").open("a") as css:
             css.write("/* changed */\n")
 
+    @rule(which=st.integers(0, 10))
+    def include_snippet(self, which):
+        self._replace(which, r"\n---\n", '\n---\n--8<-- "note"\n\n')
+
+    @rule(sentence=SENTENCE)
+    def change_snippet(self, sentence):
+        """Every article's parse depends on the snippets: the preview reads unchanged files again."""
+        (self.site / "content/snippets").mkdir(exist_ok=True)
+        (self.site / "content/snippets/note.md").write_text(f"{sentence}\n")
+
+    @rule(which=st.integers(0, 10))
+    def toggle_draft(self, which):
+        article = self.articles()[which % len(self.articles())]
+        text = article.read_text()
+        drafted = text.replace("\ndraft: true\n", "\n", 1) if "\ndraft: true\n" in text else text.replace("\n---\n", "\ndraft: true\n---\n", 1)
+        article.write_text(drafted)
+
+    @rule(words=SENTENCE)
+    def change_site_title(self, words):
+        config = self.site / "config.yaml"
+        config.write_text(re.sub(r"(?m)^title: .*$", f"title: {words.rstrip('.')}", config.read_text(), count=1))
+
     @invariant()
     def equals_a_cold_build(self):
         if getattr(self, "out", None) is None:
@@ -162,9 +184,18 @@ class PreviewBuilds(IncrementalBuilds):
     in_place = preview = True
 
 
-@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds, PreviewBuilds], ids=["swapped", "in-place", "preview"])
+class SettledPreviewBuilds(PreviewBuilds):
+    """The preview trusting every file's status at once (see `files.SETTLED_NS`), so that
+    unchanged files are neither listed nor read again, as they are in real use."""
+
+
+@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds, PreviewBuilds, SettledPreviewBuilds],
+                         ids=["swapped", "in-place", "preview", "preview-settled"])
 def test_incremental_builds_equal_cold_builds(machine, tmp_path, monkeypatch):
     monkeypatch.setenv("INCREMENTAL_TMP", str(tmp_path))
+    if machine is SettledPreviewBuilds:
+        import healthsite.files
+        monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)
     machine.TestCase.settings = settings(max_examples=int(os.environ.get("INCREMENTAL_EXAMPLES", 6)), stateful_step_count=4, deadline=None,
                                          suppress_health_check=list(HealthCheck))
     machine.TestCase().runTest()
