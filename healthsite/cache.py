@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import __version__
 from .files import Listings
-from .lint import Readability
+from .lint import LintMemo, Readability
 
 CACHE_FOLDER = ".healthsite-cache"
 MEMORY_HTML_LIMIT = 20_000  # converted pages kept in memory; the SQLite file keeps the rest
@@ -120,7 +120,7 @@ class BuildCache:
         self.file_status: dict[str, tuple[tuple, str]] = {}  # a resident build's files: status when read, and key
         self.published_outputs: dict = {}  # the last build's outputs of unchanged pages (render.Output), by path
         self.listings = Listings()  # a resident build's content folders, as last listed
-        self.lint_memo = None  # what the last site-wide checks found (lint.LintMemo)
+        self.lint_memo = LintMemo()  # what the last site-wide checks found
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)
         self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded
         self.db: sqlite3.Connection | None = None

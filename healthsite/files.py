@@ -28,7 +28,7 @@ def is_editor_temp(name: str) -> bool:
 
 SETTLED_NS = 2_000_000_000  # a status is trusted once its last change is this old (see `Listings`)
 
-Listing = tuple[list[Path], list[Problem], list[Path]]  # one folder's files, problems and sub-folders
+Listing = tuple[list[Path], list[Problem], list[Path], bool]  # one folder's files, problems, sub-folders, any link
 
 
 class Listings:
@@ -49,7 +49,7 @@ class Listings:
         listed = _list_folder(folder, root)
         # A link or a problem is looked at anew each time: what a link leads to can change
         # without its folder changing.
-        plain = not listed[1] and not any(path.is_symlink() for path in listed[0])
+        plain = not listed[1] and not listed[3]
         if plain and settled(status):
             self.known[str(folder)] = (status, listed)
         return listed
@@ -83,7 +83,7 @@ def list_files(folder: Path, root: Path, listings: Listings | None = None) -> tu
     waiting = [folder]  # folders still to list; a stack, not recursion: nesting has no limit here
     while waiting:
         here = waiting.pop()
-        files, found, folders = listings.listing(here, root) if listings else _list_folder(here, root)
+        files, found, folders, _ = listings.listing(here, root) if listings else _list_folder(here, root)
         paths += files
         problems += found
         waiting += reversed(folders)  # the first folder is listed next: the order os.walk gave
@@ -98,8 +98,10 @@ def _list_folder(here: Path, root: Path) -> Listing:
         with os.scandir(here) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
-        return [], [error(_rel(Path(exc.filename or here), root), 0, f"cannot be read: {exc.strerror or exc}")], []
+        return [], [error(_rel(Path(exc.filename or here), root), 0, f"cannot be read: {exc.strerror or exc}")], [], False
+    linked = False
     for entry in entries:
+        linked = linked or entry.is_symlink()  # the listing says so: no system call
         if _is_folder(entry):
             if entry.is_symlink():
                 if not entry.name.startswith("."):
@@ -112,7 +114,7 @@ def _list_folder(here: Path, root: Path) -> Listing:
                 problems.append(error(_rel(here / entry.name, root), 0, problem))
             else:
                 paths.append(here / entry.name)
-    return paths, problems, folders
+    return paths, problems, folders, linked
 
 
 def _is_folder(entry: os.DirEntry) -> bool:

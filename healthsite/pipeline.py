@@ -23,7 +23,7 @@ from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes, settled, status_of
 from .graph import GraphMemo, Site, build_graph
-from .lint import LintMemo, lint, today
+from .lint import lint, today
 from .plan import Page, PlanMemo, plan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
@@ -140,8 +140,6 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if cache.graph_memo is None:
         cache.graph_memo = GraphMemo()
     site, found = build_graph(published, hidden, cache.graph_memo)
-    if cache.lint_memo is None:
-        cache.lint_memo = LintMemo()
     problems += found + lint(site, config, day, checks, cache.lint_memo)
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode
@@ -228,11 +226,16 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
         raw, found = read_raw(path, rel, config, listed=True)
         problems += found
         if raw is not None:
-            key = digest(rel, kind, raw)
+            key = file_key(rel, kind, raw)
             raws.append((key, (raw, rel, kind, path.stem)))
             if status and settled(status):
                 seen[rel] = (status, key)
     return raws
+
+
+def file_key(rel: str, kind: str, raw: bytes) -> str:
+    """What a content file's parse is cached under (with the snippets' digest)."""
+    return digest(rel, kind, raw)
 
 
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,
@@ -265,7 +268,7 @@ def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cach
     _, rel, kind, slug = task
     raw, _ = read_raw(config.root / rel, rel, config)
     raw = raw or b""
-    read_key = digest(rel, kind, raw) + snippets_key
+    read_key = file_key(rel, kind, raw) + snippets_key
     if read_key != key:
         cache.file_status.pop(rel, None)
     return (raw, rel, kind, slug), read_key
