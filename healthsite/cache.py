@@ -5,7 +5,10 @@
 - each page's converted Markdown, keyed by its chunks and its `TextContext`;
 - the last site graph and page plan, in memory only (`graph.GraphMemo`, `plan.PlanMemo`);
 - for each output folder, what the last build wrote there (`Manifest`): each page's key,
-  links and media, so an unchanged page is neither rendered nor checked again.
+  links and media, so an unchanged page is neither rendered nor checked again;
+- each content file's status when it was read, with its parse key, and each content
+  folder's listing (git's index, in effect): a file whose status is unchanged is not read
+  again, so a build that finds nothing changed costs a status call per file.
 
 It lives in memory (the preview keeps one across rebuilds) and, with a folder, in an
 SQLite file there (`.healthsite-cache/`), so the next `build` starts warm. Everything in
@@ -117,9 +120,10 @@ class BuildCache:
         self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
-        self.file_status: dict[str, tuple[tuple, str]] = {}  # a resident build's files: status when read, and key
+        self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
         self.published_outputs: dict = {}  # the last build's outputs of unchanged pages (render.Output), by path
-        self.listings = Listings()  # a resident build's content folders, as last listed
+        self.listings = Listings()  # content folders, as last listed
+        self._saved_index = b""  # file_status and listings as the SQLite file has them
         self.lint_memo = LintMemo()  # what the last site-wide checks found
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)
         self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded
@@ -188,6 +192,25 @@ class BuildCache:
             self.db.execute("INSERT OR REPLACE INTO manifests VALUES (?, ?)",
                             (str(out), pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL)))  # packs itself
 
+    # --- what the content files were when last read
+
+    def save_file_index(self) -> None:
+        """Keep the files' statuses and the folders' listings for the next process (when they changed)."""
+        if not self.db:
+            return
+        packed = pack((self.file_status, self.listings.known))
+        if packed != self._saved_index:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('file index', ?)", (packed,))
+            self._saved_index = packed
+
+    def _load_file_index(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'file index'").fetchone()
+        try:
+            self.file_status, self.listings.known = unpack(row[0]) if row else ({}, {})
+            self._saved_index = row[0] if row else b""
+        except Exception:  # an index that cannot be read is no index: every file is read
+            self.file_status, self.listings.known = {}, {}
+
     # --- the file
 
     def commit(self) -> None:
@@ -196,6 +219,7 @@ class BuildCache:
 
     def close(self) -> None:
         if self.db:
+            self.save_file_index()
             self.db.commit()
             self.db.close()
             self.db = None
@@ -215,9 +239,10 @@ class BuildCache:
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             row = self.db.execute("SELECT value FROM meta WHERE name = 'namespace'").fetchone()
             if not row or row[0] != self.namespace:
-                for table in ("documents", "html", "manifests"):
+                for table in ("documents", "html", "manifests", "meta"):
                     self.db.execute(f"DELETE FROM {table}")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('namespace', ?)", (self.namespace,))
                 self.db.commit()
+            self._load_file_index()
         except (OSError, sqlite3.Error, pickle.PickleError):
             self.db = None

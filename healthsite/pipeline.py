@@ -65,10 +65,11 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     With a `cache`, parsing, Markdown and whole pages are reused where their inputs are
     the same, and pages unchanged since the build at `out` are not rendered again. With
     `skip_unchanged`, a build of exactly what is already at `out` stops after reading.
-    `resident`: a process that builds the same project again and again (the preview) into a
-    folder nothing else writes to: a content file is read again only when its status
-    changed, and an unchanged page's file is not looked at to see that it is still there (a
-    page deleted there behind the preview's back comes back when it changes or on restart)."""
+    A content file is read again only when its status changed since the cache last read it
+    (`read_files`). `resident`: a process that builds the same project again and again (the
+    preview) into a folder nothing else writes to: an unchanged page's file is not looked at
+    to see that it is still there (a page deleted there behind the preview's back comes back
+    when it changes or on restart)."""
     with cycle_collection_paused():
         return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
                            resident)
@@ -114,9 +115,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     templates, found = check_templates(config)
     templates_ok = not found
     problems += found
-    files, found = content_files(config, cache.listings if resident else None)
+    files, found = content_files(config, cache.listings)
     problems += found
-    raws = read_files(files, config, problems, cache.file_status if resident else None)
+    raws = read_files(files, config, problems, cache.file_status)
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
                           templates))
     inputs = digest(settings_text, *(key for key, _ in raws))
@@ -208,7 +209,7 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
                seen: dict[str, tuple[tuple, str]] | None = None) -> list[tuple[str, ParseTask]]:
     """Each content file's bytes, with the key its parse is cached under.
 
-    `seen` (the preview's, kept in memory): each file's status when it was last read and its
+    `seen` (the cache's `file_status`): each file's status when it was last read and its
     key. A file whose status is the same is not read again, and its task holds no bytes
     (`parse_all` reads them if the parse is not cached after all). As git does, a status is
     trusted only once its change time is seconds old: a file written twice within the file

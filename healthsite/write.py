@@ -11,6 +11,7 @@ import ctypes
 import difflib
 import datetime as dt
 import os
+import posixpath
 import shutil
 import subprocess
 import sys
@@ -291,33 +292,31 @@ def build_id(out: Path) -> str:
 def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: Callable[[Path], None] | None = None) -> None:
     """Write everything into a sibling staging folder, then swap it in.
 
-    A page unchanged since the last build is hard-linked from the published folder, not
-    written again (a changed page is a new file, so the published one is never touched).
-    If anything fails the staging folder is removed and `out` is as it was.
+    The staging folder keeps the site the swap replaced, so the next build changes there
+    only what differs from the published site: a page unchanged since the last build is a
+    hard link to the published file, so it costs a comparison of two inodes, not a file
+    and a folder made and removed (13,000 of each at 10,000 articles). A page never changes
+    in place: a changed one is a new file, so the published site is never touched. If
+    anything fails the staging folder is removed and `out` is as it was.
     """
     out = out.resolve()
     recover(out)
     staging, retired = side_folders(out)
-    for leftover in (staging, retired):  # from a build that was killed
+    for leftover in (staging, retired):  # from a build that was killed, or kept (staging)
         if not ours(leftover):
             raise OSError(f"{leftover} was not made by healthsite: move it away")
-        if leftover.exists():
-            remove_ours(leftover)
+    remove_ours(retired)
     try:
-        staging.mkdir(parents=True)
+        if not _reuse(staging, outputs, out):
+            remove_ours(staging)
+            staging.mkdir(parents=True)
+            _mark(staging, "")
+            _fill(staging, outputs)
         _mark(staging, build)
-        made: set[Path] = {staging}
-        for item in outputs:
-            target = _inside(staging, item.path)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            _put(item, target)
         if before_swap:
             before_swap(staging)
         if out.exists() and _exchange(staging, out):
-            remove_ours(staging, ignore_errors=True)  # now the previous site
-            return
+            return  # the staging folder now holds the previous site: the next build starts from it
         if out.exists():
             out.rename(retired)  # a kill before the next line is undone by recover()
         staging.rename(out)
@@ -326,7 +325,97 @@ def write_site(outputs: list[Output], out: Path, build: str = "", before_swap: C
         if retired.exists() and not out.exists():
             retired.rename(out)
         raise
-    remove_ours(retired, ignore_errors=True)
+    if retired.exists():
+        retired.rename(staging)
+
+
+def _fill(folder: Path, outputs: list[Output]) -> None:
+    """Every file into an empty folder."""
+    made: set[Path] = {folder}
+    for item in outputs:
+        target = _inside(folder, item.path)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        _put(item, target)
+
+
+def _reuse(staging: Path, outputs: list[Output], out: Path) -> bool:
+    """Make the kept site in `staging` this build's: files that differ replaced, files no
+    longer wanted removed. False where there is no kept site to start from, where it holds
+    anything but plain files and folders (only what a build makes is trusted to be written
+    into), or where changing it failed: the caller then starts afresh. An unchanged page is
+    already the published file (the same inode) unless it changed in the build before."""
+    try:
+        if not (staging / MARKER).is_file() or os.lstat(staging).st_dev != os.lstat(out).st_dev:
+            return False
+    except OSError:
+        return False
+    try:
+        present = _plain_tree(staging)
+        if present is None:
+            return False
+        _change_to(staging, outputs, *present)
+    except OSError:
+        return False  # say, a folder where a file goes: the caller writes the site afresh
+    return True
+
+
+def _change_to(staging: Path, outputs: list[Output], files: dict[str, int], folders: list[str]) -> None:
+    _mark(staging, "")  # half changed, it is neither build's
+    wanted: set[str] = set()
+    for item in outputs:
+        wanted.add(item.path)
+        if isinstance(item.body, Published) and item.path in files:
+            try:
+                if os.stat(item.body).st_ino == files[item.path]:
+                    continue  # the very file that is published
+            except OSError:
+                pass
+        _replace(item, _inside(staging, item.path))
+    for path in files.keys() - wanted:
+        os.unlink(staging / path)
+    needed: set[str] = set()
+    for path in wanted:
+        folder = posixpath.dirname(path)
+        while folder and folder not in needed:
+            needed.add(folder)
+            folder = posixpath.dirname(folder)
+    for folder in sorted(set(folders) - needed, key=len, reverse=True):  # deepest first: each is empty by then
+        os.rmdir(staging / folder)
+
+
+def _plain_tree(folder: Path) -> tuple[dict[str, int], list[str]] | None:
+    """Each file below folder (but the marker) with its inode, and each folder, by path
+    below it; None if anything there is a link or not a plain file or folder."""
+    files: dict[str, int] = {}
+    folders: list[str] = []
+    waiting = [""]
+    while waiting:
+        here = waiting.pop()
+        with os.scandir(folder / here if here else folder) as listing:
+            for entry in listing:
+                rel = f"{here}/{entry.name}" if here else entry.name
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(rel)
+                    waiting.append(rel)
+                elif entry.is_file(follow_symlinks=False):
+                    if rel != MARKER:
+                        files[rel] = entry.stat(follow_symlinks=False).st_ino
+                else:
+                    return None
+    return files, folders
+
+
+def _replace(item: Output, target: Path) -> None:
+    """Put the file in place in one step (a new inode: never written through a link to a published file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.healthsite-new")
+    temporary.unlink(missing_ok=True)
+    _put(item, temporary)
+    os.replace(temporary, target)
 
 
 def update_site(outputs: list[Output], out: Path, build: str, previous: frozenset[str]) -> None:

@@ -345,7 +345,8 @@ def test_the_site_is_never_missing_during_a_swap(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "rename", rename_then_look)
     write_site([Output("index.html", b"new", "x")], out)
     assert all(found_by_a_reader) and (out / "index.html").read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.staging", "public"]  # the site before, kept
+    assert (tmp_path / ".public.staging/index.html").read_bytes() == b"old"
 
 
 # --- defence in depth

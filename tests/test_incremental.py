@@ -412,6 +412,60 @@ def test_the_preview_reads_only_the_files_whose_status_changed(tmp_path, monkeyp
     assert not (out / "conditions/calf-tightness").exists()
 
 
+def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, monkeypatch):
+    """The cache keeps each file's status (git's index, in effect): a build in a new process
+    reads again only what changed since, and still equals a cold build."""
+    import healthsite.files
+    import healthsite.pipeline as pipeline
+    monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)
+    read = []
+    real_read_raw = pipeline.read_raw
+    monkeypatch.setattr(pipeline, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+
+    def build_in_a_new_process():  # a fresh cache object on the same folder: all a new process has
+        read.clear()
+        cache = project_cache(config)
+        build = publish(config, search=False, cache=cache)
+        cache.close()
+        assert build.written, [str(p) for p in build.problems if p.severity == "error"]
+        read_by_build = sorted(read)
+        cold_build(site, tmp_path / "cold" / "out")
+        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+        return read_by_build, build
+
+    assert len(build_in_a_new_process()[0]) > 3
+    files, build = build_in_a_new_process()
+    assert files == [] and build.unchanged
+    article = site / "content/conditions/leg-cramps.md"
+    text = article.read_text()
+    stamp = article.stat().st_mtime_ns
+    article.write_text(text.replace("cramp", "crump", 1))  # the same size and modification time
+    os.utime(article, ns=(stamp, stamp))
+    files, build = build_in_a_new_process()
+    assert files == ["content/conditions/leg-cramps.md"] and not build.unchanged
+    added = site / "content/conditions/calf-tightness.md"
+    added.write_text("---\ntitle: Calf tightness\nsummary: A tight calf.\nreviewed: 2026-01-01\n---\nA calf that feels tight.\n")
+    assert build_in_a_new_process()[0] == ["content/conditions/calf-tightness.md"]
+    added.unlink()
+    assert build_in_a_new_process()[0] == []
+    assert not (site / "public/conditions/calf-tightness").exists()
+
+
+def test_a_broken_file_index_is_no_index(tmp_path):
+    """Statuses that cannot be read back are ignored: every file is read."""
+    cache = BuildCache(tmp_path, namespace="one")
+    cache.file_status["content/conditions/a.md"] = ((1, 2, 3, 4, 5, 6, 7), "key")
+    cache.close()
+    assert BuildCache(tmp_path, namespace="one").file_status == {"content/conditions/a.md": ((1, 2, 3, 4, 5, 6, 7), "key")}
+    cache = BuildCache(tmp_path, namespace="one")
+    cache.db.execute("UPDATE meta SET value = ? WHERE name = 'file index'", (b"not a pickle",))
+    cache.db.commit()
+    assert BuildCache(tmp_path, namespace="one").file_status == {}
+    assert BuildCache(tmp_path, namespace="two").file_status == {}
+
+
 def test_a_file_changed_moments_ago_is_read_again_whatever_its_status(tmp_path):
     """A status is remembered only once its change time is settled: two saves within one tick
     of the file system's clock could leave the same size and times."""

@@ -1,6 +1,7 @@
 """Writing: staging and swap, refusal of foreign folders, clashes, feed and sitemap."""
 
 import datetime as dt
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -8,17 +9,62 @@ import pytest
 from healthsite.config import Config
 from healthsite.cache import PageRecord
 from healthsite.plan import PageInfo
-from healthsite.render import Output, page_links
+from healthsite.render import Output, Published, page_links
 from healthsite.write import MARKER, feed, refuse_output, sitemap, url_clashes, write_site
 
 
 def test_write_swaps_in_a_complete_folder(tmp_path):
     out = tmp_path / "public"
     write_site([Output("a/index.html", b"one", "x")], out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
     write_site([Output("b/index.html", b"two", "x")], out)
     assert (out / "b/index.html").read_bytes() == b"two"
     assert not (out / "a").exists() and (out / MARKER).exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.staging", "public"]  # the site before, kept
+    assert (tmp_path / ".public.staging/a/index.html").read_bytes() == b"one"
+
+
+def tree(folder):
+    return sorted((p.relative_to(folder).as_posix(), p.is_dir() or p.read_bytes()) for p in folder.rglob("*")
+                  if p.name != MARKER)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two renames"])
+def test_the_next_write_changes_only_what_differs_in_the_kept_site(tmp_path, monkeypatch, exchange):
+    """The staging folder keeps the site before; the next build changes there only what
+    differs, never writing through to a published file, and ends with what a fresh write makes."""
+    if not exchange:  # a system without renameat2: the old site goes aside, then comes back as the staging folder
+        monkeypatch.setattr("healthsite.write._exchange", lambda a, b: False)
+    out, staging = tmp_path / "public", tmp_path / ".public.staging"
+    write_site([Output("a/index.html", b"one", "x"), Output("b/index.html", b"two", "x")], out)
+    first_a = (out / "a/index.html").stat().st_ino
+    outputs = [Output("a/index.html", Published(str(out / "a/index.html")), "x"), Output("b/index.html", b"TWO", "x"),
+               Output("c/d/index.html", b"three", "x")]
+    write_site(outputs, out)
+    assert (staging / "b/index.html").read_bytes() == b"two"  # the published file was replaced, never written to
+    second_b = (out / "b/index.html").stat().st_ino
+    outputs = [Output("a/index.html", Published(str(out / "a/index.html")), "x"),
+               Output("b/index.html", Published(str(out / "b/index.html")), "x"), Output("e/index.html", b"four", "x")]
+    write_site(outputs, out)
+    assert (out / "a/index.html").stat().st_ino == first_a  # one file all along
+    assert (out / "b/index.html").stat().st_ino == second_b
+    assert (staging / "c/d/index.html").read_bytes() == b"three"  # the site before is as it was
+    write_site([Output("a/index.html", b"one", "x"), Output("b/index.html", b"TWO", "x"), Output("e/index.html", b"four", "x")],
+               tmp_path / "fresh")
+    assert tree(out) == tree(tmp_path / "fresh")  # no page, and no folder, left of c/d/
+
+
+def test_a_kept_site_holding_links_is_written_afresh(tmp_path):
+    """Only what a build makes is written into: a link planted in the staging folder is never followed."""
+    out, staging, elsewhere = tmp_path / "public", tmp_path / ".public.staging", tmp_path / "elsewhere"
+    write_site([Output("a/index.html", b"one", "x")], out)
+    write_site([Output("a/index.html", b"two", "x")], out)
+    elsewhere.mkdir()
+    shutil.rmtree(staging / "a")
+    (staging / "a").symlink_to(elsewhere)
+    write_site([Output("a/index.html", b"three", "x")], out)
+    assert (out / "a/index.html").read_bytes() == b"three"
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_a_failed_write_leaves_the_old_folder(tmp_path):
