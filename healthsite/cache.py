@@ -79,11 +79,11 @@ class Manifest:
     take a third of a second to unpickle)."""
 
     def __init__(self, build: str = "", inputs: str = "", pages: dict[str, PageRecord] | None = None,
-                 problems: tuple = (), files: frozenset[str] = frozenset()):
+                 problems: tuple = (), files: frozenset[str] = frozenset(), plan=None):
         self.build = build
         self.inputs = inputs  # the fingerprint of everything the build read: the same means nothing changed
         self.problems = problems  # its warnings, repeated by a build that finds nothing changed
-        self._contents: tuple[dict[str, PageRecord], frozenset[str]] | None = (pages or {}, files)
+        self._contents: tuple | None = (pages or {}, files, plan)
         self._packed = b""
         self.page_count = sum(1 for path in self.pages if path.endswith(".html"))
 
@@ -97,7 +97,12 @@ class Manifest:
         """Every file the build wrote, pages or not."""
         return self._unpacked()[1]
 
-    def _unpacked(self) -> tuple[dict[str, PageRecord], frozenset[str]]:
+    @property
+    def plan(self):
+        """The plan its pages were made from (`plan.PlanIndex`), or None."""
+        return self._unpacked()[2]
+
+    def _unpacked(self) -> tuple:
         if self._contents is None:
             self._contents = unpack(self._packed)
         return self._contents

@@ -6,8 +6,10 @@ problems found in them. Nothing here knows about sections or links.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -60,6 +62,7 @@ class Document:
     body: str
     body_line: int  # line number of the body's first line
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    digest: str = field(default="", compare=False)  # of the file's bytes: names this very text in another process
 
 
 def sources(value) -> tuple[Source, ...]:
@@ -202,6 +205,7 @@ def document_from_bytes(raw: bytes, rel: str, kind: str, slug: str) -> tuple[Doc
         shape = body_shape_problems(document.body, document.body_line, rel)
         if shape:
             return None, problems + shape
+        document = dataclasses.replace(document, digest=hashlib.blake2b(raw, digest_size=16).hexdigest())
     return document, problems
 
 

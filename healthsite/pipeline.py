@@ -24,7 +24,7 @@ from .content import FOLDERS, content_files, read_document, read_raw, read_snipp
 from .files import list_files, read_bytes, settled, status_of
 from .graph import GraphMemo, Site, build_graph
 from .lint import lint, today
-from .plan import Page, PlanMemo, plan
+from .plan import KeptPage, Page, PlanMemo, StalePlan, plan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
@@ -152,12 +152,20 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if found:
         return Build([], sort_problems(problems + found), site, time.perf_counter() - start, timings=timings)
     grades = {path: c.grade for path, c in checks.items()}
+    base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
+    # What every page depends on: a plan index (the plan of the build at `out`) made with another is of no use.
+    index_key = digest(base, repr((editor_pages, sorted(site.abbreviations.items()))))
+    index = before.plan if before and not resident else None  # the preview keeps its plan in memory
     if cache.plan_memo is None:
         cache.plan_memo = PlanMemo()
-    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo)
+    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key)
     lap("plan")
-    page_outputs, records, found, rendered = render_site(pages, settings_text, settings, renderer, cache, before, out, jobs,
-                                                             resident)
+    try:
+        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
+    except StalePlan:  # a kept page's file changed behind the build's back: plan every page afresh
+        cache.plan_memo = PlanMemo()
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo)
+        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
     problems += found
     template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
     lap("render")
@@ -176,7 +184,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     lap("check")
     problems = sort_problems(problems)
     manifest = Manifest(digest(inputs, *sorted(f"{path} {r.key}" for path, r in records.items())), inputs, records,
-                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs))
+                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs),
+                        None if resident else cache.plan_memo.index(index_key))
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
 
@@ -275,11 +284,12 @@ def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cach
     return (raw, rel, kind, slug), read_key
 
 
-def render_site(pages: list[Page], settings_text: str, settings: Settings, renderer, cache: BuildCache,
-                before: Manifest | None, out: Path, jobs: int | None, resident: bool = False):
-    """Every page's output: the published file where its key is unchanged, else rendered
-    (with its Markdown from the cache where the same text was converted before)."""
-    base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
+def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildCache, before: Manifest | None, out: Path,
+                jobs: int | None, resident: bool = False):
+    """Every page's output: the published file where its key (`base`, what every page
+    depends on, and its fingerprint) is unchanged, else rendered (with its Markdown from the
+    cache where the same text was converted before). A kept page that would need rendering
+    raises `StalePlan`, before anything is rendered."""
     outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
     folder = str(out) + os.sep
     published = before.pages if before else {}
@@ -296,9 +306,11 @@ def render_site(pages: list[Page], settings_text: str, settings: Settings, rende
             cache.published_outputs[page.path] = output
             records[page.path] = old
         else:
+            if isinstance(page, KeptPage):
+                raise StalePlan(page.path)
             html_keys[page.path] = html_key(page)
             tasks.append((page, cache.page_html(html_keys[page.path])))
-    for (page, _), (result, converted) in zip(tasks, render_pages(tasks, settings, renderer, jobs)):
+    for (page, _), (result, converted) in zip(tasks, render_pages(tasks, renderer.settings, renderer, jobs)):
         if result.problem:
             problems.append(result.problem)
             continue

@@ -221,6 +221,25 @@ class Page:
         return digest(repr(self))
 
 
+@value
+class KeptPage:
+    """A page of the build published last, as a new process knows it without making it again
+    (from a `PlanIndex`): all that is needed of a page whose file is already there."""
+
+    path: str
+    info: PageInfo
+    source: str
+    fingerprint: str
+
+    @staticmethod
+    def of(page: Page | KeptPage) -> KeptPage:
+        return page if isinstance(page, KeptPage) else KeptPage(page.path, page.info, page.source, page.fingerprint)
+
+
+class StalePlan(Exception):
+    """A kept page's file is not what the index says (changed behind the build's back): plan afresh."""
+
+
 # --- what the last plan made
 
 Dependency = tuple  # an entity's key (its card), (OWN, key) (its own text) or (LINK, a wiki-link target)
@@ -239,12 +258,20 @@ class PlanMemo:
     card_pages: dict[str, tuple] = field(default_factory=dict)  # the last pages that show cards only (home, A to Z...)
     review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
     numbering: tuple | None = None  # the conditions' numbers for ranking related ones, with the relations they are of
+    digests: tuple | None = None  # (site, what its inputs show as digests), made when an index was read
 
-    def changes(self, site: Site, settings) -> set[Dependency] | None:
+    def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "") -> set[Dependency] | None:
         """The inputs that differ from the last plan's (None: everything may have), and
-        remember the new ones."""
+        remember the new ones. A new memo starts from `index` (the plan of the build
+        published last) when it was made with the same `index_key`."""
         if settings != self.settings:
-            changed, self.pages, self.shown, self.review_rows = None, {}, _shown(site, site.entities), {}
+            changed, self.pages, self.review_rows = None, {}, {}
+            if self.settings is None and index is not None and index.key == index_key:
+                digests = _shown_digests(site)
+                changed = {dep for dep, shown in digests.items() if index.shown.get(dep) != shown}
+                changed.update(dep for dep in index.shown if dep not in digests)
+                self.pages, self.card_pages, self.digests = dict(index.pages), dict(index.card_pages), (site, digests)
+            self.shown = _shown(site, site.entities)
         elif self.site is not None and site.relations is self.site.relations:
             # The graph memo put new articles into the last graph: only entities that are new
             # objects can show anything new, and every link names the page it named.
@@ -264,6 +291,26 @@ class PlanMemo:
         return changed
 
 
+    def index(self, key: str) -> PlanIndex:
+        """The last plan as the next process can use it (see `PlanIndex`)."""
+        digests = self.digests[1] if self.digests and self.digests[0] is self.site else _shown_digests(self.site)
+        return PlanIndex(key, digests, {owner: (KeptPage.of(page), deps) for owner, (page, deps) in self.pages.items()},
+                         {name: tuple(map(KeptPage.of, pages)) for name, pages in self.card_pages.items()})
+
+
+@dataclass
+class PlanIndex:
+    """The plan of a published build, kept with its manifest for the next process: what each
+    input showed, as a digest that means the same in another process, and each page's
+    dependencies and fingerprint. A new process makes again only the pages whose inputs'
+    digests differ; the others' files are already there."""
+
+    key: str  # what every page depends on (settings, templates, snippets, day): any change starts afresh
+    shown: dict[Dependency, str]
+    pages: dict[tuple[str, tuple[str, str]], tuple[KeptPage, frozenset[Dependency]]]
+    card_pages: dict[str, tuple[KeptPage, ...]]
+
+
 _ABSENT = object()
 
 
@@ -279,18 +326,37 @@ def _shown(site: Site, entities: dict[tuple[str, str], Entity], links: bool = Tr
     to one article does not remake every page that links to it. Of a wiki-link target, the
     page it names. Articles compare by identity first: a file the cache did not parse again
     is the same object."""
-    relations = site.relations
     shown: dict[Dependency, object] = {}
     for key, e in entities.items():
-        article = e.article
-        reviewed = article.document.meta.reviewed if article else None
-        anchor = _prevention_anchor(article) if article and e.kind == "condition" else ""
-        related = tuple((name, relations[(key, name)]) for name in _RELATION_NAMES if (key, name) in relations)
-        shown[key] = (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, related)
-        shown[(OWN, key)] = (article, e.mentions)
+        shown[key] = _card(site, e)
+        shown[(OWN, key)] = (e.article, e.mentions)
     if links:
         shown.update(((LINK, target), entity.path) for target, entity in site.links.items())
     return shown
+
+
+def _card(site: Site, e: Entity) -> tuple:
+    article, relations = e.article, site.relations
+    reviewed = article.document.meta.reviewed if article else None
+    anchor = _prevention_anchor(article) if article and e.kind == "condition" else ""
+    related = tuple((name, relations[(e.key, name)]) for name in _RELATION_NAMES if (e.key, name) in relations)
+    return (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, related)
+
+
+def _shown_digests(site: Site) -> dict[Dependency, str]:
+    """What `_shown` holds, as digests that mean the same in another process. An article is
+    named by its file's digest (a parse is a function of the file and the snippets, which are
+    part of the index's key), and an entry that names an entity by its article and place."""
+    entities = site.entities
+    texts = {key[1]: e.article.document.digest for key, e in entities.items() if key[0] == "condition" and e.article}
+    digests: dict[Dependency, str] = {}
+    for key, e in entities.items():
+        digests[key] = digest(repr(_card(site, e)))
+        mentions = [(m.condition, texts.get(m.condition, ""), m.entry.line, m.entry.kind, m.entry.slug) for m in e.mentions]
+        digests[(OWN, key)] = digest(e.article.document.digest if e.article else "", repr(mentions))
+    for target, entity in site.links.items():
+        digests[(LINK, target)] = entity.path
+    return digests
 
 
 # --- the plan
@@ -314,15 +380,18 @@ class Addresses:
 
 
 def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {},
-         memo: PlanMemo | None = None) -> list[Page]:
+         memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "") -> list[Page | KeptPage]:
     """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
     file. With a `memo` of the last plan, an entity's pages whose inputs did not change are
-    the last plan's (the same values; only pages of the whole site are always made again)."""
-    return _Planner(site, config, day, grades, memo or PlanMemo()).pages(editor_pages)
+    the last plan's (the same values; only pages of the whole site are always made again).
+    A new memo starts from `index`, the plan of the build published last, if it was made
+    with the same `index_key`: its unchanged pages are `KeptPage`s."""
+    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key).pages(editor_pages)
 
 
 class _Planner:
-    def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo):
+    def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo,
+                 index: PlanIndex | None, index_key: str):
         self.site, self.config, self.day, self.grades = site, config, day, grades
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
@@ -331,9 +400,9 @@ class _Planner:
         self.conditions_by_number: list[tuple[str, str]] = []
         self.numbered: dict[tuple[str, str], list[int]] = {}
         self.by_kind = {kind: site.all(kind) for kind in KINDS}
-        self.memo, self.kept = memo, memo.pages
-        self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())))
-        memo.pages = {}
+        self.memo = memo
+        self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())), index, index_key)
+        self.kept, memo.pages = memo.pages, {}
         self.deps: set[Dependency] | None = None  # while an entity's page is made: the inputs it reads
 
     def _memoised(self, what: str, entity: Entity, make):

@@ -49,6 +49,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     in_place = False  # True: the preview's write, file by file, instead of swapping folders
     preview = False  # True: the preview's build too (drafts, editor pages, the output folder remembered in memory)
+    new_process = False  # True: each build starts from the cache on disk only, as a new `build` command does
 
     def __init__(self):
         super().__init__()
@@ -168,6 +169,9 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     def build(self):
         config, problems = load_config(self.site / "config.yaml")
+        if self.new_process:
+            self.cache.close()
+            self.cache = project_cache(config)
         return publish(config, self.out, problems=problems, search=False, cache=self.cache, jobs=1, in_place=self.in_place,
                        drafts=self.preview, editor_pages=self.preview, temporary=self.preview)
 
@@ -180,6 +184,13 @@ class InPlaceBuilds(IncrementalBuilds):
     in_place = True
 
 
+class NewProcessBuilds(IncrementalBuilds):
+    """Each build a new process's: files known by their status, pages by the plan index of
+    the build before (see `files.SETTLED_NS`: every status trusted at once)."""
+
+    new_process = True
+
+
 class PreviewBuilds(IncrementalBuilds):
     in_place = preview = True
 
@@ -189,11 +200,11 @@ class SettledPreviewBuilds(PreviewBuilds):
     unchanged files are neither listed nor read again, as they are in real use."""
 
 
-@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds, PreviewBuilds, SettledPreviewBuilds],
-                         ids=["swapped", "in-place", "preview", "preview-settled"])
+@pytest.mark.parametrize("machine", [IncrementalBuilds, InPlaceBuilds, NewProcessBuilds, PreviewBuilds, SettledPreviewBuilds],
+                         ids=["swapped", "in-place", "new-process", "preview", "preview-settled"])
 def test_incremental_builds_equal_cold_builds(machine, tmp_path, monkeypatch):
     monkeypatch.setenv("INCREMENTAL_TMP", str(tmp_path))
-    if machine is SettledPreviewBuilds:
+    if machine in (SettledPreviewBuilds, NewProcessBuilds):
         import healthsite.files
         monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)
     machine.TestCase.settings = settings(max_examples=int(os.environ.get("INCREMENTAL_EXAMPLES", 6)), stateful_step_count=4, deadline=None,
@@ -451,6 +462,59 @@ def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, mo
     added.unlink()
     assert build_in_a_new_process()[0] == []
     assert not (site / "public/conditions/calf-tightness").exists()
+
+
+def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
+    """The plan of the build published last is kept with its manifest: a new process makes
+    again only the pages of what an edit changed, and keeps the others as they were."""
+    from healthsite.plan import KeptPage
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+
+    def build_in_a_new_process():
+        cache = project_cache(config)
+        build = publish(config, search=False, cache=cache)
+        cache.close()
+        assert build.written, build.problems
+        cold_build(site, tmp_path / "cold" / "out")
+        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+        made = {owner for owner, (page, _) in cache.plan_memo.pages.items() if not isinstance(page, KeptPage)}
+        return made, build
+
+    made, _ = build_in_a_new_process()
+    assert len(made) > 5  # the first build makes every page
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+    made, build = build_in_a_new_process()
+    leg_cramps = ("condition", "leg-cramps")
+    named = {key for name in ("causes", "treatments") for key in build.site.relations.get((leg_cramps, name), ())}
+    assert made == {("page", key) for key in {leg_cramps} | named}  # their pages quote its entries: made, found unchanged
+    assert build.rendered == 1
+    article.write_text(article.read_text().replace("title: Leg cramps", "title: Cramps in the legs"))
+    made, build = build_in_a_new_process()
+    assert ("page", ("condition", "leg-cramps")) in made and len(made) > 1  # pages that link to it show its title
+    assert "Cramps in the legs" in (site / "public/index.html").read_text()
+
+
+def test_a_kept_page_changed_behind_the_builds_back_is_made_again(tmp_path, monkeypatch):
+    """A page file the index says is there, but is not: the new process plans every page afresh."""
+    import healthsite.pipeline as pipeline
+    plans = []
+    real_plan = pipeline.plan
+    monkeypatch.setattr(pipeline, "plan", lambda *args: plans.append(len(args)) or real_plan(*args))
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    for step in range(2):
+        if step:
+            (site / "public/about/index.html").unlink()
+            article = site / "content/conditions/leg-cramps.md"
+            article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+        cache = project_cache(config)
+        assert publish(config, search=False, cache=cache).written
+        cache.close()
+    assert plans == [8, 8, 6]  # the second build planned from the index, then afresh without it
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
 
 def test_a_broken_file_index_is_no_index(tmp_path):
