@@ -46,7 +46,7 @@ def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readabilit
     checks = check_article(article, readability)
     # Later stages read the parsed article, never the raw text: the body is not kept.
     article = dataclasses.replace(article, document=dataclasses.replace(article.document, body=""))
-    article.wiki_links, article.title_order  # made here, in parallel, and cached with the article
+    article.wiki_links, article.title_order, article.urgency  # made here, in parallel, and cached with the article
     return article, problems + found, checks
 
 
