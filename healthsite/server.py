@@ -46,6 +46,7 @@ from .problems import has_errors, printable
 from .watch import Watcher
 
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
+PREVIEW_JS = Path(__file__).parent / "preview.js"  # our reload, a livereload.js plugin: defined before it starts
 RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 
 
@@ -199,7 +200,7 @@ class ReloadSocket(ForThisPreview, LiveReloadHandler):
 class LiveReloadJS(ForThisPreview, web.RequestHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
-        self.finish(LIVERELOAD_JS.read_bytes())
+        self.finish(PREVIEW_JS.read_bytes() + b"\n" + LIVERELOAD_JS.read_bytes())
 
 
 class PageHandler(ForThisPreview, web.RequestHandler):

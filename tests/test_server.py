@@ -131,6 +131,27 @@ def test_saving_an_article_reloads_the_browser(site, server, browser):
     page.close()
 
 
+def test_an_edit_to_the_text_replaces_the_body_and_the_reader_keeps_their_place(site, server, browser):
+    """Where only the body changed, the preview puts the new body in place without a
+    navigation (quicker, and the page stays scrolled where it was); a changed head (a new
+    title) reloads the page."""
+    page = browser.new_page(viewport={"width": 400, "height": 300})
+    live(page, server.url + "/conditions/leg-cramps/")
+    page.evaluate("window.scrollTo(0, 500); window.sameDocument = true")
+    article = site / "content/conditions/leg-cramps.md"
+    edit(article, "Not drinking enough fluid", "Not drinking enough water")
+    expect(page.locator("main")).to_contain_text("Not drinking enough water", timeout=DEADLINE_MS)
+    assert page.evaluate("window.sameDocument") is True  # no navigation: the same document
+    assert 400 < page.evaluate("window.scrollY") <= 500  # where it was (or as near as the new text allows)
+    expect(page.locator("h1")).to_have_text("Leg cramps")
+    live(page)
+    edit(article, "title: Leg cramps", "title: Cramps in the legs")
+    expect(page.locator("h1")).to_have_text("Cramps in the legs", timeout=DEADLINE_MS)
+    assert page.evaluate("window.sameDocument") is None  # the head changed: a new document
+    assert page.title().startswith("Cramps in the legs")
+    page.close()
+
+
 def test_broken_content_shows_the_error_page_and_recovers(site, server, browser):
     page = browser.new_page()
     live(page, server.url + "/conditions/back-spasms/")
