@@ -126,7 +126,7 @@ class BuildCache:
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
-        self.published_outputs: dict = {}  # the last build's outputs of unchanged pages (render.Output), by path
+        self.published_outputs: dict = {}  # the last build's unchanged pages: (page, record, render base, Output), by path
         self.listings = Listings()  # content folders, as last listed
         self._saved_index = b""  # file_status and listings as the SQLite file has them
         self.lint_memo = LintMemo()  # what the last site-wide checks found
@@ -211,8 +211,10 @@ class BuildCache:
     def _load_file_index(self) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE name = 'file index'").fetchone()
         try:
-            self.file_status, self.listings.known = unpack(row[0]) if row else ({}, {})
-            self._saved_index = row[0] if row else b""
+            file_status, known = unpack(row[0]) if row else ({}, {})
+            if not isinstance(file_status, dict) or not isinstance(known, dict):
+                raise TypeError("not a file index")
+            self.file_status, self.listings.known, self._saved_index = file_status, known, row[0] if row else b""
         except Exception:  # an index that cannot be read is no index: every file is read
             self.file_status, self.listings.known = {}, {}
 

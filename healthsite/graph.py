@@ -71,6 +71,7 @@ class Site:
     relations: dict[tuple[Key, str], list[Key]]
     merged: dict[Key, Key] = field(default_factory=dict)  # an entry that is a condition -> that condition
     abbreviations: dict[str, str] = field(default_factory=dict)  # `A&E` -> `Accident and Emergency`, site-wide
+    _redirects: dict = field(default_factory=dict, repr=False, compare=False)  # by base path: the plan and the checks ask
 
     def all(self, kind: str) -> list[Entity]:
         return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: e.order)
@@ -86,10 +87,12 @@ class Site:
     def redirects(self, base_path: str = "/") -> dict[str, Entity]:
         """Old URL paths (below the base path) and the pages that answer them now: what an
         entry would have had before it was merged into its condition, and `redirect_from`."""
-        moved = {url_path(*key): self.entities[target] for key, target in self.merged.items()}
-        for entity in self.entities.values():
-            for old in (entity.article.document.meta.redirect_from if entity.article else ()):
-                moved[old.removeprefix(base_path) if old.startswith(base_path) else old.lstrip("/")] = entity
+        moved = self._redirects.get(base_path)
+        if moved is None:
+            moved = self._redirects[base_path] = {url_path(*key): self.entities[target] for key, target in self.merged.items()}
+            for entity in self.entities.values():
+                for old in (entity.article.document.meta.redirect_from if entity.article else ()):
+                    moved[old.removeprefix(base_path) if old.startswith(base_path) else old.lstrip("/")] = entity
         return moved
 
 

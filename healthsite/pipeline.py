@@ -154,7 +154,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     grades = {path: c.grade for path, c in checks.items()}
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
     # What every page depends on: a plan index (the plan of the build at `out`) made with another is of no use.
-    index_key = digest(base, repr((editor_pages, sorted(site.abbreviations.items()))))
+    index_key = digest(base, repr((editor_pages, tuple(site.abbreviations.items()))))  # in order: a page takes the first 100
     index = before.plan if before and not resident else None  # the preview keeps its plan in memory
     if cache.plan_memo is None:
         cache.plan_memo = PlanMemo()
@@ -183,7 +183,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         problems += broken_links(checked, outputs, config, check_memo)
     lap("check")
     problems = sort_problems(problems)
-    manifest = Manifest(digest(inputs, *sorted(f"{path} {r.key}" for path, r in records.items())), inputs, records,
+    # Named by its inputs: a build is a function of them, so the same inputs make the same files.
+    manifest = Manifest(digest("build", inputs), inputs, records,
                         tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs),
                         None if resident else cache.plan_memo.index(index_key))
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
@@ -240,6 +241,10 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
             raws.append((key, (raw, rel, kind, path.stem)))
             if status and settled(status):
                 seen[rel] = (status, key)
+    if seen is not None and len(seen) > len(files):  # files gone since: their statuses would be kept for ever
+        listed = {rel for _, rel, _ in files}
+        for rel in [rel for rel in seen if rel not in listed]:
+            del seen[rel]
     return raws
 
 
@@ -294,17 +299,25 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     folder = str(out) + os.sep
     published = before.pages if before else {}
     # An unchanged page's output is the last build's object where it names the same file.
-    last_outputs, cache.published_outputs = cache.published_outputs, {}
+    last, cache.published_outputs = cache.published_outputs, {}
     for page in pages:
-        key = keys[page.path] = base + page.fingerprint  # two digests: as good as a digest of both
-        old = published.get(page.path)
-        if old and old.key == key and (resident or _same_size(folder + page.path, old.size)):
-            output = last_outputs.get(page.path)
-            if output is None or output.body != folder + page.path or output.source != page.source:
-                output = Output(page.path, Published(folder + page.path), page.source)
+        path = page.path
+        old = published.get(path)
+        seen = last.get(path)
+        if resident and seen and seen[0] is page and seen[1] is old and seen[2] == base:
+            # The very page value, and the same record, the last build found published there.
+            outputs.append(seen[3])
+            records[path] = old
+            cache.published_outputs[path] = seen
+            continue
+        key = keys[path] = base + page.fingerprint  # two digests: as good as a digest of both
+        if old and old.key == key and (resident or _same_size(folder + path, old.size)):
+            output = seen[3] if seen else None
+            if output is None or output.body != folder + path or output.source != page.source:
+                output = Output(path, Published(folder + path), page.source)
             outputs.append(output)
-            cache.published_outputs[page.path] = output
-            records[page.path] = old
+            cache.published_outputs[path] = (page, old, base, output)
+            records[path] = old
         else:
             if isinstance(page, KeptPage):
                 raise StalePlan(page.path)

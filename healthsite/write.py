@@ -413,7 +413,6 @@ def _replace(item: Output, target: Path) -> None:
     """Put the file in place in one step (a new inode: never written through a link to a published file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.healthsite-new")
-    temporary.unlink(missing_ok=True)
     _put(item, temporary)
     os.replace(temporary, target)
 
@@ -437,7 +436,7 @@ def update_site(outputs: list[Output], out: Path, build: str, previous: frozense
             continue  # a static file as it was
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.healthsite-new")
-        temporary.write_bytes(item.data)
+        _write_new(temporary, item.data)
         os.replace(temporary, target)
     for path in sorted(previous - wanted):
         gone = _inside(out, path)
@@ -467,8 +466,16 @@ def _same_bytes(target: Path, item: Output) -> bool:
 def _mark(folder: Path, build: str) -> None:
     """Write the folder's marker, in one step: it says the folder is ours, and which build's it is."""
     temporary = folder / (MARKER + ".new")
-    temporary.write_text(f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n")
+    _write_new(temporary, f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n".encode())
     os.replace(temporary, folder / MARKER)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a new file, never into one already there: a file left in a folder the build
+    reuses may be a hard link to a published page, which must never change in place."""
+    path.unlink(missing_ok=True)
+    with open(path, "xb") as file:
+        file.write(data)
 
 
 def remove_ours(folder: Path, ignore_errors: bool = False) -> None:
@@ -492,13 +499,15 @@ def remove_ours(folder: Path, ignore_errors: bool = False) -> None:
 
 
 def _put(item: Output, target: Path) -> None:
+    """A new file at target: the published file linked, where the item is one, else its bytes."""
     if isinstance(item.body, Published):
+        target.unlink(missing_ok=True)
         try:
             os.link(item.body, target)
             return
         except OSError:
             pass  # another file system, or no hard links: copy it
-    target.write_bytes(item.data)
+    _write_new(target, item.data)
 
 
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2

@@ -462,6 +462,7 @@ def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, mo
     added.unlink()
     assert build_in_a_new_process()[0] == []
     assert not (site / "public/conditions/calf-tightness").exists()
+    assert "content/conditions/calf-tightness.md" not in project_cache(config).file_status  # not kept for ever
 
 
 def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
@@ -494,6 +495,30 @@ def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
     made, build = build_in_a_new_process()
     assert ("page", ("condition", "leg-cramps")) in made and len(made) > 1  # pages that link to it show its title
     assert "Cramps in the legs" in (site / "public/index.html").read_text()
+
+
+def test_a_new_process_sees_abbreviations_change_order(tmp_path, monkeypatch):
+    """A page takes the site's first abbreviations it uses, in the order of the files that
+    define them: a renamed file changes that order, and every page's plan with it."""
+    import healthsite.files
+    import healthsite.plan
+    monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)
+    monkeypatch.setattr(healthsite.plan, "ABBREVIATIONS_PER_PAGE", 2)
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    pages = site / "content/pages"
+    for name, first in (("aaa-terms", 1), ("mmm-terms", 3)):
+        (pages / f"{name}.md").write_text(f"---\ntitle: {name}\n---\nTerms.\n\n"
+                                          f"*[KQ{first}]: Term {first}\n*[KQ{first + 1}]: Term {first + 1}\n")
+    (pages / "user.md").write_text("---\ntitle: User\n---\nWords: KQ1 KQ2 KQ3 KQ4.\n")
+    config, _ = load_config(site / "config.yaml")
+    for step in range(2):
+        if step:
+            (pages / "aaa-terms.md").rename(pages / "zzz-terms.md")
+        cache = project_cache(config)
+        assert publish(config, search=False, cache=cache).written
+        cache.close()
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
 
 def test_a_kept_page_changed_behind_the_builds_back_is_made_again(tmp_path, monkeypatch):

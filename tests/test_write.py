@@ -1,6 +1,7 @@
 """Writing: staging and swap, refusal of foreign folders, clashes, feed and sitemap."""
 
 import datetime as dt
+import os
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -52,6 +53,22 @@ def test_the_next_write_changes_only_what_differs_in_the_kept_site(tmp_path, mon
     write_site([Output("a/index.html", b"one", "x"), Output("b/index.html", b"TWO", "x"), Output("e/index.html", b"four", "x")],
                tmp_path / "fresh")
     assert tree(out) == tree(tmp_path / "fresh")  # no page, and no folder, left of c/d/
+
+
+def test_a_file_in_the_kept_site_is_never_written_into(tmp_path):
+    """Any file already in the staging folder may be a hard link to a published page (a
+    leftover marker or temporary file too): the build makes new files, never writes into one."""
+    out, staging = tmp_path / "public", tmp_path / ".public.staging"
+    write_site([Output("a/index.html", b"one", "x")], out)
+    write_site([Output("a/index.html", Published(str(out / "a/index.html")), "x"), Output("b.html", b"two", "x")], out)
+    witness = tmp_path / "witness"
+    os.link(out / "a/index.html", witness)  # the published page's very inode
+    for name in (MARKER + ".new", "a/.index.html.healthsite-new", ".b.html.healthsite-new"):
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / "a/index.html", staging / name)
+    write_site([Output("a/index.html", Published(str(out / "a/index.html")), "x"), Output("b.html", b"three", "x")], out)
+    assert witness.read_bytes() == b"one" and (out / "a/index.html").read_bytes() == b"one"
+    assert (out / "b.html").read_bytes() == b"three"
 
 
 def test_a_kept_site_holding_links_is_written_afresh(tmp_path):
