@@ -74,17 +74,19 @@ class Manifest:
     """The pages a build wrote into an output folder. `build` also names the folder's marker,
     so a manifest is used only with the very files it describes.
 
-    Pickled, its pages and files are one compressed blob, unpacked only when asked for: a
-    build that finds nothing changed needs just the head (at 10,000 articles the records
-    take a third of a second to unpickle)."""
+    Pickled, its pages and files are one compressed blob and the plan they were made from
+    another, each unpacked only when asked for: a build that finds nothing changed needs just
+    the head (at 10,000 articles the records take a third of a second to unpickle), and one
+    with other settings (a changed template) has no use for the plan."""
 
     def __init__(self, build: str = "", inputs: str = "", pages: dict[str, PageRecord] | None = None,
                  problems: tuple = (), files: frozenset[str] = frozenset(), plan=None):
         self.build = build
         self.inputs = inputs  # the fingerprint of everything the build read: the same means nothing changed
         self.problems = problems  # its warnings, repeated by a build that finds nothing changed
-        self._contents: tuple | None = (pages or {}, files, plan)
-        self._packed = b""
+        self.plan_key = plan.key if plan is not None else None
+        self._contents: tuple | None = (pages or {}, files)
+        self._plan, self._packed, self._packed_plan = plan, b"", b""
         self.page_count = sum(1 for path in self.pages if path.endswith(".html"))
 
     @property
@@ -97,10 +99,13 @@ class Manifest:
         """Every file the build wrote, pages or not."""
         return self._unpacked()[1]
 
-    @property
-    def plan(self):
-        """The plan its pages were made from (`plan.PlanIndex`), or None."""
-        return self._unpacked()[2]
+    def plan(self, key: str):
+        """The plan its pages were made from (`plan.PlanIndex`), if it was made with `key`; else None."""
+        if key != self.plan_key:
+            return None
+        if self._plan is None:
+            self._plan = unpack(self._packed_plan)
+        return self._plan
 
     def _unpacked(self) -> tuple:
         if self._contents is None:
@@ -108,9 +113,9 @@ class Manifest:
         return self._contents
 
     def __getstate__(self) -> dict:
-        packed = self._packed or pack(self._contents)
         return {"build": self.build, "inputs": self.inputs, "problems": self.problems, "page_count": self.page_count,
-                "_packed": packed, "_contents": None}
+                "plan_key": self.plan_key, "_packed": self._packed or pack(self._contents), "_contents": None,
+                "_packed_plan": self._packed_plan or (pack(self._plan) if self._plan is not None else b""), "_plan": None}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)

@@ -155,7 +155,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
     # What every page depends on: a plan index (the plan of the build at `out`) made with another is of no use.
     index_key = digest(base, repr((editor_pages, tuple(site.abbreviations.items()))))  # in order: a page takes the first 100
-    index = before.plan if before and not resident else None  # the preview keeps its plan in memory
+    index = before.plan(index_key) if before and not resident else None  # the preview keeps its plan in memory
     if cache.plan_memo is None:
         cache.plan_memo = PlanMemo()
     pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key)

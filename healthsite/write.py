@@ -205,12 +205,13 @@ def offsite_media(records: dict[str, PageRecord], outputs: list[Output], config:
     """Images and media from other websites: each would tell that website who reads which
     page, so they are errors unless config.yaml's allowed_media_hosts names the host."""
     allowed = {*config.allowed_media_hosts, urlsplit(config.base_url).hostname}
-    sources = {out.path: out.source for out in outputs}
+    sources = None
     problems = []
     for path, record in records.items():
         for url in record.media:
             host = url_host(url)
             if host is not None and host not in allowed:
+                sources = sources or {out.path: out.source for out in outputs}
                 where = sources.get(path) or "templates"
                 problems.append(error(where, _line_of(config.root / where, url),
                                       f"image or media from another website `{url}`: copy it into static/, "

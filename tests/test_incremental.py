@@ -542,6 +542,17 @@ def test_a_kept_page_changed_behind_the_builds_back_is_made_again(tmp_path, monk
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
 
+def test_a_manifest_unpacks_its_plan_only_for_the_same_settings():
+    """A build with other settings (a changed template) has no use for the last plan: it is not unpacked."""
+    import pickle
+    from healthsite.cache import Manifest
+    from healthsite.plan import PlanIndex
+    index = PlanIndex("settings one", {("cause", "x"): "digest"}, {}, {})
+    manifest = pickle.loads(pickle.dumps(Manifest("build", "inputs", {}, (), frozenset(), index)))
+    assert manifest.plan("settings two") is None and manifest._plan is None
+    assert manifest.plan("settings one") == index
+
+
 def test_a_broken_file_index_is_no_index(tmp_path):
     """Statuses that cannot be read back are ignored: every file is read."""
     cache = BuildCache(tmp_path, namespace="one")
