@@ -24,7 +24,8 @@ from .content import FOLDERS, content_files, read_document, read_raw, read_snipp
 from .files import list_files, read_bytes, settled, status_of
 from .graph import GraphMemo, Site, build_graph
 from .lint import lint, today
-from .plan import KeptPage, Page, PlanMemo, StalePlan, plan
+from .plan import Page, plan
+from .planmemo import KeptPage, PlanMemo, StalePlan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages

@@ -8,7 +8,8 @@ abbreviations it uses) says everything their HTML depends on. So a page is a pur
 value: the same value gives the same bytes, which is what lets a build render only
 the pages whose value changed, and render them in any process.
 
-A `PlanMemo` (the preview keeps one across rebuilds) makes planning incremental too:
+A `PlanMemo` (`planmemo`: the preview keeps one across rebuilds, and a new process
+starts one from the published build's `PlanIndex`) makes planning incremental too:
 each entity's pages are kept with what they depend on, and made again only when one
 of those inputs changed.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from markupsafe import escape
 
 from . import jsonld
-from .article import (CALLOUT_LABELS, LEVEL_LABELS, PREVENTION, WIKI_LINK, Article, Callout, Entry, EntryList, Group, Section, Text,
+from .article import (CALLOUT_LABELS, LEVEL_LABELS, WIKI_LINK, Article, Callout, Entry, EntryList, Group, Section, Text,
                       heading_text, plain_text, split_wiki_link)
 from .cache import digest
 from .config import Config
@@ -33,6 +34,7 @@ from .content import Meta, Source
 from .graph import Entity, Site
 from .kinds import KINDS
 from .outline import Row, outline
+from .planmemo import LINK, OWN, RELATION_NAMES, KeptPage, PlanIndex, PlanMemo, prevention_anchor
 from .review import ReviewRow, review_rows
 from .slugs import initial, sort_key
 
@@ -221,144 +223,6 @@ class Page:
         return digest(repr(self))
 
 
-@value
-class KeptPage:
-    """A page of the build published last, as a new process knows it without making it again
-    (from a `PlanIndex`): all that is needed of a page whose file is already there."""
-
-    path: str
-    info: PageInfo
-    source: str
-    fingerprint: str
-
-    @staticmethod
-    def of(page: Page | KeptPage) -> KeptPage:
-        return page if isinstance(page, KeptPage) else KeptPage(page.path, page.info, page.source, page.fingerprint)
-
-
-class StalePlan(Exception):
-    """A kept page's file is not what the index says (changed behind the build's back): plan afresh."""
-
-
-# --- what the last plan made
-
-Dependency = tuple  # an entity's key (its card), (OWN, key) (its own text) or (LINK, a wiki-link target)
-LINK, OWN = "[[", "own"
-
-
-@dataclass
-class PlanMemo:
-    """The pages of the last plan and what each depends on, so the next plan makes again only
-    the pages of entities whose inputs changed. An explicit object: the preview keeps one."""
-
-    settings: object = None  # what every page depends on: a change starts afresh
-    shown: dict[Dependency, object] = field(default_factory=dict)  # what any page may show of each input
-    pages: dict[tuple[str, tuple[str, str]], tuple[object, frozenset[Dependency]]] = field(default_factory=dict)
-    site: Site | None = None  # the graph last planned
-    card_pages: dict[str, tuple] = field(default_factory=dict)  # the last pages that show cards only (home, A to Z...)
-    review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
-    numbering: tuple | None = None  # the conditions' numbers for ranking related ones, with the relations they are of
-    digests: tuple | None = None  # (site, what its inputs show as digests), made when an index was read
-
-    def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "") -> set[Dependency] | None:
-        """The inputs that differ from the last plan's (None: everything may have), and
-        remember the new ones. A new memo starts from `index` (the plan of the build
-        published last) when it was made with the same `index_key`."""
-        if settings != self.settings:
-            changed, self.pages, self.review_rows = None, {}, {}
-            if self.settings is None and index is not None and index.key == index_key:
-                digests = _shown_digests(site)
-                changed = {dep for dep, shown in digests.items() if index.shown.get(dep) != shown}
-                changed.update(dep for dep in index.shown if dep not in digests)
-                self.pages, self.card_pages, self.digests = dict(index.pages), dict(index.card_pages), (site, digests)
-            self.shown = _shown(site, site.entities)
-        elif self.site is not None and site.relations is self.site.relations:
-            # The graph memo put new articles into the last graph: only entities that are new
-            # objects can show anything new, and every link names the page it named.
-            last = self.site.entities
-            fresh = {key: entity for key, entity in site.entities.items() if last.get(key) is not entity}
-            shown = _shown(site, fresh, links=False)
-            changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
-            self.shown.update(shown)
-        else:
-            shown = _shown(site, site.entities)
-            changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
-            changed.update(key for key in self.shown if key not in shown)
-            self.shown = shown
-        self.settings, self.site = settings, site
-        if changed is None or any(map(_is_card, changed)):
-            self.card_pages = {}  # forgotten here, not where remade: a plan may not remake them all
-        return changed
-
-
-    def index(self, key: str) -> PlanIndex:
-        """The last plan as the next process can use it (see `PlanIndex`)."""
-        digests = self.digests[1] if self.digests and self.digests[0] is self.site else _shown_digests(self.site)
-        return PlanIndex(key, digests, {owner: (KeptPage.of(page), deps) for owner, (page, deps) in self.pages.items()},
-                         {name: tuple(map(KeptPage.of, pages)) for name, pages in self.card_pages.items()})
-
-
-@dataclass
-class PlanIndex:
-    """The plan of a published build, kept with its manifest for the next process: what each
-    input showed, as a digest that means the same in another process, and each page's
-    dependencies and fingerprint. A new process makes again only the pages whose inputs'
-    digests differ; the others' files are already there."""
-
-    key: str  # what every page depends on (settings, templates, snippets, day): any change starts afresh
-    shown: dict[Dependency, str]
-    pages: dict[tuple[str, tuple[str, str]], tuple[KeptPage, frozenset[Dependency]]]
-    card_pages: dict[str, tuple[KeptPage, ...]]
-
-
-_ABSENT = object()
-
-
-def _is_card(dependency: Dependency) -> bool:
-    """An entity's key (its card), not its own text (OWN) or a wiki-link target (LINK)."""
-    return dependency[0] not in (OWN, LINK)
-
-
-def _shown(site: Site, entities: dict[tuple[str, str], Entity], links: bool = True) -> dict[Dependency, object]:
-    """What pages can show of each input. Of an entity, two things: what other pages show (its
-    card: title, URL, summary, review date, its relations, which rank related conditions), and
-    what only its own pages show (its article and the entries that name it), so that an edit
-    to one article does not remake every page that links to it. Of a wiki-link target, the
-    page it names. Articles compare by identity first: a file the cache did not parse again
-    is the same object."""
-    shown: dict[Dependency, object] = {}
-    for key, e in entities.items():
-        shown[key] = _card(site, e)
-        shown[(OWN, key)] = (e.article, e.mentions)
-    if links:
-        shown.update(((LINK, target), entity.path) for target, entity in site.links.items())
-    return shown
-
-
-def _card(site: Site, e: Entity) -> tuple:
-    article, relations = e.article, site.relations
-    reviewed = article.document.meta.reviewed if article else None
-    anchor = _prevention_anchor(article) if article and e.kind == "condition" else ""
-    related = tuple((name, relations[(e.key, name)]) for name in _RELATION_NAMES if (e.key, name) in relations)
-    return (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, related)
-
-
-def _shown_digests(site: Site) -> dict[Dependency, str]:
-    """What `_shown` holds, as digests that mean the same in another process. An article is
-    named by its file's digest (a parse is a function of the file and the snippets, which are
-    part of the index's key), and an entry that names an entity by its article and place."""
-    entities = site.entities
-    texts = {key[1]: e.article.document.digest for key, e in entities.items() if key[0] == "condition" and e.article}
-    digests: dict[Dependency, str] = {}
-    for key, e in entities.items():
-        digests[key] = digest(repr(_card(site, e)))
-        mentions = [(m.condition, texts.get(m.condition, ""), m.entry.line, m.entry.kind, m.entry.slug) for m in e.mentions]
-        digests[(OWN, key)] = digest(e.article.document.digest if e.article else "", repr(mentions))
-    for target, entity in site.links.items():
-        digests[(LINK, target)] = entity.path
-    return digests
-
-
 # --- the plan
 
 class Addresses:
@@ -422,7 +286,7 @@ class _Planner:
 
     def _relation_keys(self, entity: Entity):
         relations = self.site.relations
-        for name in _RELATION_NAMES:
+        for name in RELATION_NAMES:
             yield from relations.get((entity.key, name), ())
 
     def pages(self, editor_pages: bool) -> list[Page]:
@@ -648,7 +512,7 @@ class _Planner:
             conditions=conditions,
             causes=self.refs_of(site.related(entity, "causes")),
             treatments=self.refs_of(site.related(entity, "treatments")),
-            prevention=tuple({"condition": self.ref(c), "anchor": _prevention_anchor(c.article)}
+            prevention=tuple({"condition": self.ref(c), "anchor": prevention_anchor(c.article)}
                              for c in site.related(entity, "prevention")),
             sources=entity.article.document.meta.sources if entity.article else (),
             structured=jsonld.script_json(jsonld.entry_page(entity, site, self.addresses.absolute, self.config.language,
@@ -720,7 +584,6 @@ class _Planner:
 
 
 ABBREVIATIONS_PER_PAGE = 100
-_RELATION_NAMES = ("causes", "treatments", "conditions", "prevents", "prevention", "leads_to", "treats")
 
 
 def markdown_values(value) -> list:
@@ -784,10 +647,6 @@ def card_label(level: str, title: str) -> str:
     label = LEVEL_LABELS.get(level, "")
     said = ("non-urgent advice", "urgent advice", "immediate action")
     return "" if not label or title.lower().startswith(said) else label
-
-
-def _prevention_anchor(article: Article) -> str:
-    return next((s.anchor for s in article.sections if s.kind == PREVENTION), "")
 
 
 def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:

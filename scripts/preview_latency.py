@@ -88,7 +88,10 @@ def measure(root: Path, article: Path, page_path: str, rounds: int) -> list[floa
             browser.close()
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(10)
+        try:
+            server.wait(120)  # it removes its drafts folder: tens of thousands of files at 10,000 articles
+        except subprocess.TimeoutExpired:
+            server.kill()
     return times
 
 

@@ -468,7 +468,7 @@ def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, mo
 def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
     """The plan of the build published last is kept with its manifest: a new process makes
     again only the pages of what an edit changed, and keeps the others as they were."""
-    from healthsite.plan import KeptPage
+    from healthsite.planmemo import KeptPage
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
 
@@ -546,7 +546,7 @@ def test_a_manifest_unpacks_its_plan_only_for_the_same_settings():
     """A build with other settings (a changed template) has no use for the last plan: it is not unpacked."""
     import pickle
     from healthsite.cache import Manifest
-    from healthsite.plan import PlanIndex
+    from healthsite.planmemo import PlanIndex
     index = PlanIndex("settings one", {("cause", "x"): "digest"}, {}, {})
     manifest = pickle.loads(pickle.dumps(Manifest("build", "inputs", {}, (), frozenset(), index)))
     assert manifest.plan("settings two") is None and manifest._plan is None

@@ -89,7 +89,7 @@ def test_a_memo_remakes_only_the_pages_whose_inputs_changed(tmp_path):
     inputs did not change are the last plan's very values (so they are not made or hashed again)."""
     import datetime as dt
 
-    from healthsite.plan import PlanMemo
+    from healthsite.planmemo import PlanMemo
 
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
