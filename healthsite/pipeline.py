@@ -331,7 +331,8 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
         if converted is not None:
             cache.put_page_html(html_keys[page.path], converted)
         outputs.append(Output(page.path, result.packed, page.source, packed=True))
-        records[page.path] = PageRecord(keys[page.path], result.size, result.links, result.media)
+        links = tuple([cache.link_pairs.setdefault(pair, pair) for pair in result.links])
+        records[page.path] = PageRecord(keys[page.path], result.size, links, result.media)
     cache.commit()
     return outputs, records, problems, len(tasks)
 
