@@ -41,6 +41,7 @@ from .slugs import initial, sort_key
 HOME_CONDITIONS = 12  # the home page shows the most recently reviewed; the A to Z lists show all
 HOME_LIST_LIMIT = 30  # causes or treatments listed on the home page; past it, letters link to the A to Z
 INDEX_SPLIT = 400  # an A to Z list longer than this gets a page per letter
+REVIEW_PAGE_ROWS = 500  # rows per page of the review dashboard: a changed row makes one page again, not all
 
 
 def value(cls):
@@ -198,7 +199,11 @@ class OutlineView:
 
 @value
 class ReviewView:
-    rows: tuple[ReviewRow, ...]
+    rows: tuple[ReviewRow, ...]  # this page's part of the dashboard
+    first: int  # the number of its first row, from 1
+    total: int  # the rows of all its pages
+    pages: tuple[tuple[str, str], ...]  # (number, URL) of each page, when there is more than one
+    current: str  # this page's number
     structured: str
 
 
@@ -531,10 +536,21 @@ class _Planner:
         """Preview only, never published: how each article was read, and the review dashboard."""
         pages = self._card_pages("outline index", self._outline_index)
         pages += [self._memoised("outline", condition, self._outline) for condition in self.by_kind["condition"]]
-        review = PageInfo("_review/index.html", "review", "Review dashboard", "", None)
+        return pages + self._review_pages()
+
+    def _review_pages(self) -> list[Page]:
+        """The review dashboard, most urgent first, REVIEW_PAGE_ROWS rows a page."""
         rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades,
                                  memo=self.memo.review_rows))
-        pages.append(self._page("review.html", review, ReviewView(rows, self._web_page(review))))
+        parts = [rows[start:start + REVIEW_PAGE_ROWS] for start in range(0, len(rows), REVIEW_PAGE_ROWS)] or [()]
+        paths = ["_review/" if number == 1 else f"_review/{number}/" for number in range(1, len(parts) + 1)]
+        links = tuple((str(number), self.addresses.url(path)) for number, path in enumerate(paths, 1)) if len(parts) > 1 else ()
+        pages = []
+        for number, (part, path) in enumerate(zip(parts, paths), 1):
+            title = "Review dashboard" + (f": page {number}" if number > 1 else "")
+            info = PageInfo(path + "index.html", "review", title, "", None)
+            view = ReviewView(part, (number - 1) * REVIEW_PAGE_ROWS + 1, len(rows), links, str(number), self._web_page(info))
+            pages.append(self._page("review.html", info, view))
         return pages
 
     def _outline_index(self) -> list[Page]:

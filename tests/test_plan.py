@@ -148,3 +148,35 @@ def test_related_conditions_are_those_sharing_the_most_causes_and_treatments(tmp
 def build_day():
     import datetime as dt
     return dt.date(2026, 6, 1)
+
+
+def test_the_review_dashboard_is_paged_so_a_changed_row_makes_one_page_again(tmp_path, monkeypatch):
+    """Past REVIEW_PAGE_ROWS rows the dashboard is split into pages, linked to each other,
+    the rows in order; a row that changes (a reading grade) changes one page only."""
+    import datetime as dt
+
+    from conftest import REPO
+    from healthsite.review import review_rows
+
+    monkeypatch.syspath_prepend(str(REPO / "scripts"))
+    from corpus import generate
+
+    monkeypatch.setattr(plan_module, "REVIEW_PAGE_ROWS", 3)
+    root = tmp_path / "site"
+    generate(root, 8)
+    config, problems = load_config(root / "config.yaml")
+    build = build_site(config, problems=problems, search=False, cache=BuildCache())
+    day = dt.date(2026, 11, 24)
+
+    def dashboard(grades):
+        return [p for p in plan(build.site, config, day, editor_pages=True, grades=grades) if p.info.kind == "review"]
+
+    pages = dashboard(build.grades)
+    assert [p.path for p in pages] == ["_review/index.html", "_review/2/index.html", "_review/3/index.html"]
+    assert [len(p.view.rows) for p in pages] == [3, 3, 2] and [p.view.first for p in pages] == [1, 4, 7]
+    assert all(p.view.pages == (("1", "/_review/"), ("2", "/_review/2/"), ("3", "/_review/3/")) for p in pages)
+    every_row = [row for p in pages for row in p.view.rows]
+    assert every_row == review_rows(build.site, config.review_interval, day, grades=build.grades)
+    regraded = dict(build.grades, **{every_row[4].path: 99.0})  # a row on the second page
+    changed = [a.path for a, b in zip(pages, dashboard(regraded)) if a.fingerprint != b.fingerprint]
+    assert changed == ["_review/2/index.html"]
