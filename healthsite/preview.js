@@ -32,6 +32,10 @@ async function swapBody(window) {
       || next.documentElement.lang !== document.documentElement.lang) {
     throw new Error("more than the body changed");
   }
-  // Scripts in a parsed document never run, so livereload.js is not started twice.
+  // Scripts in a parsed document never run, so livereload.js is not started twice. The
+  // scroll position is put back by hand: with the old body gone, the browser's scroll
+  // anchoring has nothing to hold on to, and would move the page by however much it guessed.
+  const [x, y] = [window.scrollX, window.scrollY];
   document.body.replaceWith(document.adoptNode(next.body));
+  window.scrollTo({ left: x, top: y, behavior: "instant" }); // not the site's smooth scrolling
 }
