@@ -414,6 +414,7 @@ def _replace(item: Output, target: Path) -> None:
     """Put the file in place in one step (a new inode: never written through a link to a published file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.healthsite-new")
+    temporary.unlink(missing_ok=True)  # a leftover: it may be a link to a published page
     _put(item, temporary)
     os.replace(temporary, target)
 
@@ -435,10 +436,7 @@ def update_site(outputs: list[Output], out: Path, build: str, previous: frozense
         target = _inside(out, item.path)
         if _same_bytes(target, item):
             continue  # a static file as it was
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.healthsite-new")
-        _write_new(temporary, item.data)
-        os.replace(temporary, target)
+        _replace(item, target)
     for path in sorted(previous - wanted):
         gone = _inside(out, path)
         gone.unlink(missing_ok=True)
@@ -467,14 +465,15 @@ def _same_bytes(target: Path, item: Output) -> bool:
 def _mark(folder: Path, build: str) -> None:
     """Write the folder's marker, in one step: it says the folder is ours, and which build's it is."""
     temporary = folder / (MARKER + ".new")
+    temporary.unlink(missing_ok=True)  # a leftover: it may be a link to a published page
     _write_new(temporary, f"This folder is written by healthsite build; it is replaced on every build.\nbuild: {build}\n".encode())
     os.replace(temporary, folder / MARKER)
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Write a new file, never into one already there: a file left in a folder the build
-    reuses may be a hard link to a published page, which must never change in place."""
-    path.unlink(missing_ok=True)
+    """Write a new file; there must be none at `path`. Never into one already there: a file
+    left in a folder the build reuses may be a hard link to a published page, which must
+    never change in place."""
     with open(path, "xb") as file:
         file.write(data)
 
@@ -500,9 +499,8 @@ def remove_ours(folder: Path, ignore_errors: bool = False) -> None:
 
 
 def _put(item: Output, target: Path) -> None:
-    """A new file at target: the published file linked, where the item is one, else its bytes."""
+    """A new file at target (there must be none): the published file linked, where the item is one, else its bytes."""
     if isinstance(item.body, Published):
-        target.unlink(missing_ok=True)
         try:
             os.link(item.body, target)
             return
