@@ -3,9 +3,10 @@
 - parsed articles, keyed by the file's path and bytes (and the snippets they may take in);
 - each article's own checks (reading grade, text warnings), with the article;
 - each page's converted Markdown, keyed by its chunks and its `TextContext`;
-- the last site graph and page plan, in memory only (`graph.GraphMemo`, `plan.PlanMemo`);
+- the last site graph and page plan, in memory only (`graph.GraphMemo`, `planmemo.PlanMemo`);
 - for each output folder, what the last build wrote there (`Manifest`): each page's key,
-  links and media, so an unchanged page is neither rendered nor checked again;
+  links and media, so an unchanged page is neither rendered nor checked again, and the
+  plan its pages were made from (`planmemo.PlanIndex`), so a new process plans only what changed;
 - each content file's status when it was read, with its parse key, and each content
   folder's listing (git's index, in effect): a file whose status is unchanged is not read
   again, so a build that finds nothing changed costs a status call per file.
@@ -80,13 +81,13 @@ class Manifest:
     with other settings (a changed template) has no use for the plan."""
 
     def __init__(self, build: str = "", inputs: str = "", pages: dict[str, PageRecord] | None = None,
-                 problems: tuple = (), files: frozenset[str] = frozenset(), plan=None):
+                 problems: tuple = (), files: frozenset[str] = frozenset()):
         self.build = build
         self.inputs = inputs  # the fingerprint of everything the build read: the same means nothing changed
         self.problems = problems  # its warnings, repeated by a build that finds nothing changed
-        self.plan_key = plan.key if plan is not None else None
+        self.plan_key: str | None = None  # see `keep_plan`
         self._contents: tuple | None = (pages or {}, files)
-        self._plan, self._packed, self._packed_plan = plan, b"", b""
+        self._plan, self._packed, self._packed_plan = None, b"", b""
         self.page_count = sum(1 for path in self.pages if path.endswith(".html"))
 
     @property
@@ -99,8 +100,12 @@ class Manifest:
         """Every file the build wrote, pages or not."""
         return self._unpacked()[1]
 
+    def keep_plan(self, index) -> None:
+        """Keep the plan its pages were made from (`planmemo.PlanIndex`), for the next process."""
+        self.plan_key, self._plan = index.key, index
+
     def plan(self, key: str):
-        """The plan its pages were made from (`plan.PlanIndex`), if it was made with `key`; else None."""
+        """The plan its pages were made from, if one was kept and made with `key`; else None."""
         if key != self.plan_key:
             return None
         if self._plan is None:

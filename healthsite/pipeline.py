@@ -165,7 +165,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
     except StalePlan:  # a kept page's file changed behind the build's back: plan every page afresh
         cache.plan_memo = PlanMemo()
-        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo)
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key)
         page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
     problems += found
     template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
@@ -186,8 +186,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     problems = sort_problems(problems)
     # Named by its inputs: a build is a function of them, so the same inputs make the same files.
     manifest = Manifest(digest("build", inputs), inputs, records,
-                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs),
-                        None if resident else cache.plan_memo.index(index_key))
+                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs))
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
 
@@ -471,6 +470,8 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
             else:
                 write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True
+            if not temporary:  # the next process plans from it (the preview keeps its plan in memory)
+                build.manifest.keep_plan(cache.plan_memo.index())
             cache.put_manifest(out, build.manifest, on_disk=not temporary)
             cache.commit()
         except OSError as exc:

@@ -58,6 +58,7 @@ class PlanMemo:
     review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
     numbering: tuple | None = None  # the conditions' numbers for ranking related ones, with the relations they are of
     digests: tuple | None = None  # (site, what its inputs show as digests), made when an index was read
+    key: str = ""  # what the last plan's pages depend on beyond the site (see `PlanIndex.key`)
 
     def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "") -> set[Dependency] | None:
         """The inputs that differ from the last plan's (None: everything may have), and
@@ -84,13 +85,12 @@ class PlanMemo:
             changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
             changed.update(key for key in self.shown if key not in shown)
             self.shown = shown
-        self.settings, self.site = settings, site
+        self.settings, self.site, self.key = settings, site, index_key
         if changed is None or any(map(_is_card, changed)):
             self.card_pages = {}  # forgotten here, not where remade: a plan may not remake them all
         return changed
 
-
-    def index(self, key: str) -> PlanIndex:
+    def index(self) -> PlanIndex:
         """The last plan as the next process can use it (see `PlanIndex`)."""
         digests = self.digests[1] if self.digests and self.digests[0] is self.site else _shown_digests(self.site)
         # One object per distinct dependency, which pickle then writes once: 600,000 of them
@@ -98,7 +98,8 @@ class PlanMemo:
         one: dict[Dependency, Dependency] = {}
         pages = {owner: (KeptPage.of(page), frozenset([one.setdefault(dep, dep) for dep in deps]))
                  for owner, (page, deps) in self.pages.items()}
-        return PlanIndex(key, digests, pages, {name: tuple(map(KeptPage.of, pages)) for name, pages in self.card_pages.items()})
+        cards = {name: tuple(map(KeptPage.of, made)) for name, made in self.card_pages.items()}
+        return PlanIndex(self.key, digests, pages, cards)
 
 
 @dataclass
