@@ -10,6 +10,7 @@ import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import InlineProcessor as InlineTreeprocessor
 
 from .article import FENCE, WIKI_LINK, split_wiki_link
 
@@ -137,6 +138,35 @@ class _TwoSpaceNesting(Preprocessor):
         return [" " * (2 * (len(line) - len(line.lstrip(" ")))) + line.lstrip(" ") for line in block]
 
 
+# What each inline pattern cannot match without (a regex for its "trigger"): `[[x]]`,
+# links, images, notes need `[`; raw HTML and autolinks `<`; emphasis `*` or `_`; and so on.
+# tests/test_markup.py checks the table against every pattern Markdown registers.
+PATTERN_TRIGGERS = {
+    "backtick": r"[`\\]", "escape": r"\\", "linebreak": "  \n", "autolink": "<", "automail": "<", "html": "<",
+    "entity": "&", "em_strong": "[*_]", "em_strong2": "_", "not_strong": "[*_]",  # the last two: Markdown before 3.9
+    **dict.fromkeys(["reference", "link", "image_link", "image_reference", "short_reference", "short_image_ref",
+                     "footnote", "wikilink", "article_footnote"], r"\["),
+}
+
+
+class _TriggeredInline(InlineTreeprocessor):
+    """Markdown's inline stage, which tries every pattern (each a Python call) on every piece
+    of text: text with none of the patterns' triggers is left as it is, as every pattern
+    would leave it. Most text in an article is such text; this is a quarter of a conversion.
+    With a pattern the table does not know, every text is tried, as Markdown does."""
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        names = [item.name for item in md.inlinePatterns._priority]
+        known = all(name in PATTERN_TRIGGERS for name in names)
+        self.trigger = re.compile("|".join(sorted({PATTERN_TRIGGERS[name] for name in names}))) if known else None
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802 (Markdown's own)
+        if patternIndex == 0 and self.trigger is not None and not self.trigger.search(data):
+            return data
+        return super()._InlineProcessor__handleInline(data, patternIndex)
+
+
 # A paragraph of nothing but words and plain punctuation is `<p>text</p>` whatever Markdown
 # does: it skips Markdown (whose cost is per character, for every inline pattern).
 # tests/test_markup.py checks the shortcut against Markdown on generated text.
@@ -163,6 +193,7 @@ class Markup:
         # Above Markdown's own links (160), below code spans (190): [[x]] inside `code` stays code.
         self.md.inlinePatterns.register(_WikiLinks(self), "wikilink", 175)
         self.md.inlinePatterns.register(_FootnoteRefs(self), "article_footnote", 176)
+        self.md.treeprocessors.register(_TriggeredInline(self.md), "inline", 20)  # after every pattern is registered
 
     def convert(self, chunks: list[str], links: dict[str, str] | None = None, footnotes: dict[str, int] | None = None,
                 abbreviations: tuple[tuple[str, str], ...] = ()) -> list[str]:

@@ -47,3 +47,26 @@ def test_one_conversion_per_page_equals_one_per_chunk(chunks):
 def test_an_unclosed_fence_falls_back_to_one_conversion_per_chunk():
     chunks = ["```\nnot closed", "*after*", "```\ncode\n```"]
     assert MARKUP.convert(chunks) == [MARKUP.convert([chunk])[0] for chunk in chunks]
+
+
+def test_every_inline_pattern_has_a_trigger_so_plain_text_skips_them():
+    inline = MARKUP.md.treeprocessors["inline"]
+    assert inline.trigger is not None  # a pattern missing from PATTERN_TRIGGERS turns the shortcut off
+    assert not inline.trigger.search("Rest, stretch (gently) and drink water: 2 litres a day.\nSee a GP.")
+    for text in ("a *b*", "a_b", "[[x]]", "[^1]", "<b>", "&amp;", "`c`", "a\\*", "line  \nbreak", "![i](j)"):
+        assert inline.trigger.search(text), text
+
+
+UNTRIGGERED = Markup()
+UNTRIGGERED.md.treeprocessors["inline"].trigger = None  # every pattern tried on every text, as Markdown does
+INLINE_PIECES = (["word ", "Two words. ", "(1/2) ", "\n", "!", "'", ":", "-", "#", "=", "|", "^", "@", "~", "]", ">"]
+                 + list("*_`[<&\\") + ["  \n", "[[a]]", "[^n]", "<b>", "&amp;", "<http://x.y>", "![i](j.png)"])
+INLINE_TEXT = st.lists(st.sampled_from(INLINE_PIECES), max_size=8).map("".join)  # short: one trigger or none
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(INLINE_TEXT, min_size=1, max_size=4))
+def test_skipping_untriggered_text_changes_nothing(paragraphs):
+    text = "\n\n".join(paragraphs + ["- item " + p.replace("\n", " ") for p in paragraphs])
+    links, notes = {"a": "/causes/a/"}, {"n": 1}
+    assert MARKUP.convert([text], links, notes) == UNTRIGGERED.convert([text], links, notes)
