@@ -69,6 +69,7 @@ class PageRecord:
     size: int
     links: tuple[tuple[str, str], ...]
     media: tuple[str, ...]
+    assets: tuple[str, ...] | None = ()  # see `render.RenderedPage.assets`
 
 
 class Manifest:
@@ -81,9 +82,10 @@ class Manifest:
     with other settings (a changed template) has no use for the plan."""
 
     def __init__(self, build: str = "", inputs: str = "", pages: dict[str, PageRecord] | None = None,
-                 problems: tuple = (), files: frozenset[str] = frozenset()):
+                 problems: tuple = (), files: frozenset[str] = frozenset(), assets: dict[str, str] | None = None):
         self.build = build
         self.inputs = inputs  # the fingerprint of everything the build read: the same means nothing changed
+        self.assets = assets or {}  # the static files' URLs its pages hold (`render.asset_urls`)
         self.problems = problems  # its warnings, repeated by a build that finds nothing changed
         self.plan_key: str | None = None  # see `keep_plan`
         self._contents: tuple | None = (pages or {}, files)
@@ -119,6 +121,7 @@ class Manifest:
 
     def __getstate__(self) -> dict:
         return {"build": self.build, "inputs": self.inputs, "problems": self.problems, "page_count": self.page_count,
+                "assets": self.assets,
                 "plan_key": self.plan_key, "_packed": self._packed or pack(self._contents), "_contents": None,
                 "_packed_plan": self._packed_plan or (pack(self._plan) if self._plan is not None else b""), "_plan": None}
 

@@ -27,7 +27,7 @@ from .lint import lint, today
 from .plan import Page, plan
 from .planmemo import KeptPage, PlanMemo, StalePlan
 from .problems import Problem, error, has_errors, sort_problems
-from .render import Output, PageRenderer, Published, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
+from .render import Output, PageRenderer, Published, Restamped, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
 from .write import (CheckMemo, broken_links, build_id, index_search, offsite_media, recover, refuse_output, update_site,
                     url_clashes, vanished_addresses, write_site)
@@ -119,9 +119,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     files, found = content_files(config, cache.listings)
     problems += found
     raws = read_files(files, config, problems, cache.file_status)
-    settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), [(o.path, digest(o.data)) for o in static_files],
-                          templates))
-    inputs = digest(settings_text, *(key for key, _ in raws))
+    # What every page depends on; static files only through their URLs (`render_site` swaps a new version in).
+    settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), templates))
+    inputs = digest(settings_text, repr([(o.path, digest(o.data)) for o in static_files]), *(key for key, _ in raws))
     before = published_manifest(cache, out)
     if skip_unchanged and before and before.inputs == inputs and not has_errors(problems):
         lap("read")  # nothing changed since the build at `out`: its problems are still the problems
@@ -153,7 +153,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if found:
         return Build([], sort_problems(problems + found), site, time.perf_counter() - start, timings=timings)
     grades = {path: c.grade for path, c in checks.items()}
-    base = digest(settings_text, repr((settings.assets, settings.search, settings.has_glossary)))
+    base = digest(settings_text, repr((settings.search, settings.has_glossary)))
     # What every page depends on: a plan index (the plan of the build at `out`) made with another is of no use.
     index_key = digest(base, repr((editor_pages, tuple(site.abbreviations.items()))))  # in order: a page takes the first 100
     index = before.plan(index_key) if before and not resident else None  # the preview keeps its plan in memory
@@ -163,7 +163,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     lap("plan")
     try:
         page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
-    except StalePlan:  # a kept page's file changed behind the build's back: plan every page afresh
+    except StalePlan:  # a kept page's file changed behind the build's back, or it must be rendered: plan every page afresh
         cache.plan_memo = PlanMemo()
         pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key)
         page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
@@ -186,7 +186,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     problems = sort_problems(problems)
     # Named by its inputs: a build is a function of them, so the same inputs make the same files.
     manifest = Manifest(digest("build", inputs), inputs, records,
-                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs))
+                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs), assets)
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
 
@@ -293,30 +293,40 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
                 jobs: int | None, resident: bool = False):
     """Every page's output: the published file where its key (`base`, what every page
     depends on, and its fingerprint) is unchanged, else rendered (with its Markdown from the
-    cache where the same text was converted before). A kept page that would need rendering
-    raises `StalePlan`, before anything is rendered."""
+    cache where the same text was converted before). An unchanged page that holds the URL of
+    a static file that changed since is the published file with the new URL swapped in
+    (`Restamped`). A kept page that would need rendering raises `StalePlan`, before anything
+    is rendered."""
     outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
     folder = str(out) + os.sep
     published = before.pages if before else {}
+    assets = dict(renderer.settings.assets)
+    changed = asset_changes(before.assets if before else {}, assets)
+    stamp = digest(base, repr(renderer.settings.assets))  # what the resident shortcut must see unchanged
     # An unchanged page's output is the last build's object where it names the same file.
     last, cache.published_outputs = cache.published_outputs, {}
     for page in pages:
         path = page.path
         old = published.get(path)
         seen = last.get(path)
-        if resident and seen and seen[0] is page and seen[1] is old and seen[2] == base:
+        if resident and seen and seen[0] is page and seen[1] is old and seen[2] == stamp:
             # The very page value, and the same record, the last build found published there.
             outputs.append(seen[3])
             records[path] = old
             cache.published_outputs[path] = seen
             continue
         key = keys[path] = base + page.fingerprint  # two digests: as good as a digest of both
-        if old and old.key == key and (resident or _same_size(folder + path, old.size)):
+        swaps = asset_swaps(old, changed) if old and old.key == key else None
+        if swaps is not None and (resident or _same_size(folder + path, old.size)):
             output = seen[3] if seen else None
             if output is None or output.body != folder + path or output.source != page.source:
                 output = Output(path, Published(folder + path), page.source)
-            outputs.append(output)
-            cache.published_outputs[path] = (page, old, base, output)
+            if swaps:
+                old = restamped_record(old, swaps, cache.link_pairs)
+                outputs.append(Output(path, Restamped(output.body, swaps), page.source))
+            else:
+                outputs.append(output)
+            cache.published_outputs[path] = (page, old, stamp, output)  # once written, the file is this build's
             records[path] = old
         else:
             if isinstance(page, KeptPage):
@@ -331,9 +341,39 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
             cache.put_page_html(html_keys[page.path], converted)
         outputs.append(Output(page.path, result.packed, page.source, packed=True))
         links = tuple([cache.link_pairs.setdefault(pair, pair) for pair in result.links])
-        records[page.path] = PageRecord(keys[page.path], result.size, links, result.media)
+        records[page.path] = PageRecord(keys[page.path], result.size, links, result.media, result.assets)
     cache.commit()
     return outputs, records, problems, len(tasks)
+
+
+def asset_changes(before: dict[str, str], now: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Each static file whose URL changed since the published build: (old URL, new URL or None if it is gone)."""
+    return {name: (url, now.get(name)) for name, url in before.items() if now.get(name) != url}
+
+
+def asset_swaps(record: PageRecord, changed: dict[str, tuple[str, str | None]]) -> tuple[tuple[bytes, bytes], ...] | None:
+    """The URL swaps that make an unchanged page's published file this build's; None where
+    it must be rendered again: a static file it uses is gone, or its text holds a URL of one
+    that the template did not put there."""
+    if not changed:
+        return ()
+    if record.assets is None:
+        return None
+    swaps = []
+    for name in record.assets:
+        if name in changed:
+            old, new = changed[name]
+            if new is None or len(new) != len(old):
+                return None
+            swaps.append((old.encode(), new.encode()))
+    return tuple(swaps)
+
+
+def restamped_record(record: PageRecord, swaps: tuple[tuple[bytes, bytes], ...], link_pairs: dict) -> PageRecord:
+    """The record of a page with `swaps` made: its links to the static files have the new URLs."""
+    urls = {old.decode(): new.decode() for old, new in swaps}
+    links = tuple([link_pairs.setdefault(pair, pair) for pair in ((urls.get(href, href), target) for href, target in record.links)])
+    return dataclasses.replace(record, links=links)
 
 
 def static_records(static_files: list[Output], base: str) -> dict[str, PageRecord]:

@@ -33,12 +33,30 @@ class Published(str):
 
 
 @dataclass(frozen=True)
+class Restamped:
+    """A published page whose only change is a static file's version: its bytes are the
+    published file's with each old asset URL (`/static/style.css?v=1a2b...`) swapped for the
+    new one, which is what rendering the page again would make (`RenderedPage.assets`)."""
+
+    published: Published
+    swaps: tuple[tuple[bytes, bytes], ...]  # (old URL, new URL)
+
+    def data(self) -> bytes:
+        with open(self.published, "rb") as file:
+            data = file.read()
+        for old, new in self.swaps:
+            data = data.replace(old, new)
+        return data
+
+
+@dataclass(frozen=True)
 class Output:
     """A file of the site. Pages are held zlib-packed, or, when unchanged since the last build,
-    as the published file itself, which the writer links instead of writing again."""
+    as the published file itself, which the writer links instead of writing again (or that
+    file with new asset URLs, `Restamped`)."""
 
     path: str  # below the output folder, e.g. causes/dehydration/index.html
-    body: bytes | Published
+    body: bytes | Published | Restamped
     source: str  # the file it was made from, for error messages
     packed: bool = False
 
@@ -47,11 +65,14 @@ class Output:
         if isinstance(self.body, Published):
             with open(self.body, "rb") as file:
                 return file.read()
+        if isinstance(self.body, Restamped):
+            return self.body.data()
         return zlib.decompress(self.body) if self.packed else self.body
 
 
 def asset_urls(config: Config, static_files: list[Output]) -> dict[str, str]:
-    """`style.css` -> `/static/style.css?v=1a2b3c4d`: a changed file gets a new URL."""
+    """`style.css` -> `/static/style.css?v=1a2b3c4d5e`: a changed file gets a new URL, of the
+    same length (so a restamped page keeps its size)."""
     return {
         out.path.removeprefix("static/"): f"{config.base_path}{out.path}?v={hashlib.sha256(out.data).hexdigest()[:10]}"
         for out in static_files
@@ -78,6 +99,10 @@ class RenderedPage:
     size: int  # of the page unpacked
     links: tuple[tuple[str, str], ...]  # (href as written, the output file it asks for) for links to this site
     media: tuple[str, ...]  # image and media URLs that load from another website
+    # The static files whose URLs (`asset()`) the page holds, every copy of each from the
+    # template, so a new version of one can be swapped in without rendering; None when the
+    # page's text has one too (an editor's pasted URL is theirs: it must stay as written).
+    assets: tuple[str, ...] | None = ()
     problem: Problem | None = None  # a template error: nothing else is set
 
 
@@ -94,10 +119,12 @@ class PageRenderer:
         self.env.globals.update(site=config, url=self.addresses.url, absolute=self.addresses.absolute, asset=self.asset,
                                 search_enabled=settings.search, site_has_glossary=settings.has_glossary)
         self.markup = Markup()
+        self.assets_used: dict[str, int] = {}  # by the page being rendered: each name's calls
 
     def asset(self, name: str) -> str:
         if name not in self.assets:
             raise jinja2.TemplateRuntimeError(f"no file static/{name}")
+        self.assets_used[name] = self.assets_used.get(name, 0) + 1
         return self.assets[name]
 
     def html_of(self, page: Page) -> list[str]:
@@ -112,14 +139,22 @@ class PageRenderer:
         html = self.html_of(page) if html is None else html
         converted = iter(html)
         context = {name: _resolve(value, converted) for name, value in page.context().items()}
+        self.assets_used = {}
         try:
             text = self.env.get_template(page.template).render(page=page.info, **context)
         except Exception as exc:  # a template is editor-written code: report, never crash
-            return RenderedPage(page.path, b"", 0, (), (), template_problem(exc, page.template, self.settings.config))
+            return RenderedPage(page.path, b"", 0, (), (), (), template_problem(exc, page.template, self.settings.config))
         page_url = self.addresses.base_path + page.path.removesuffix("index.html")
         data = text.encode("utf-8")
         return RenderedPage(page.path, zlib.compress(data, 1), len(data), page_links(text, page_url, self.addresses.base_path),
-                            offsite_media_urls(text))
+                            offsite_media_urls(text), self._assets_held(text))
+
+    def _assets_held(self, text: str) -> tuple[str, ...] | None:
+        """The names `asset()` gave this page, if every copy of their URLs in it came from there."""
+        used = self.assets_used
+        if any(text.count(self.assets[name]) != calls for name, calls in used.items()):
+            return None
+        return tuple(sorted(used))
 
 
 def _resolve(value, converted):

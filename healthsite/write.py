@@ -24,7 +24,7 @@ from .config import Config
 from .problems import Problem, error, warning
 from .cache import PageRecord
 from .plan import PageInfo
-from .render import Output, Published, url_host
+from .render import Output, Published, Restamped, url_host
 
 MARKER = ".healthsite-output"  # written into every output folder we create
 ATOM = "http://www.w3.org/2005/Atom"
@@ -454,8 +454,8 @@ def _inside(out: Path, path: str) -> Path:
 
 
 def _same_bytes(target: Path, item: Output) -> bool:
-    if item.packed:
-        return False  # a page rendered again: its key changed, so its bytes did
+    if item.packed or isinstance(item.body, Restamped):
+        return False  # a page rendered again (its key changed) or restamped: its bytes changed
     try:
         return target.stat().st_size == len(item.data) and target.read_bytes() == item.data
     except OSError:

@@ -3,6 +3,7 @@ a killed build leaves the published site whole; the cache never makes a build wr
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -706,3 +707,80 @@ def test_lines_typed_above_the_links_reuse_the_graph_and_move_its_problems(tmp_p
 def build_site_with(config, out, cache):
     from healthsite.pipeline import build_site
     return build_site(config, search=False, out=out, cache=cache, editor_pages=True, drafts=True)
+
+
+def _restyle(site: Path) -> None:
+    with (site / "static/style.css").open("a") as css:
+        css.write("/* a new rule */\n")
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
+def test_a_css_change_swaps_the_new_url_into_each_page_without_rendering(tmp_path, preview):
+    """Every page holds the style sheet's versioned URL, so a CSS change changes every page:
+    the published file with the new URL swapped in, not a page planned and rendered again."""
+    from healthsite.planmemo import KeptPage
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+
+    def build():
+        nonlocal cache
+        if not preview:
+            cache.close()
+            cache = project_cache(config)
+        result = publish(config, search=False, cache=cache, in_place=preview, temporary=preview,
+                         drafts=preview, editor_pages=preview)
+        assert result.written, result.problems
+        cold_build(site, tmp_path / "cold" / "out", preview)
+        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+        return result
+
+    build()
+    old_url = re.search(r'href="(/static/style\.css\?v=\w+)"', (site / "public/index.html").read_text())[1]
+    _restyle(site)
+    restyled = build()
+    assert restyled.rendered == 0
+    if not preview:
+        assert all(isinstance(page, KeptPage) for page, _ in cache.plan_memo.pages.values())  # nothing planned again
+    pages = list((site / "public").rglob("*.html"))
+    assert len(pages) > 10 and not any(old_url in page.read_text() for page in pages)
+    new_url = old_url.split("?v=")[0] + "?v=" + hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
+    links = restyled.manifest.pages["index.html"].links
+    assert (new_url, "static/style.css") in links and not any(href == old_url for href, _ in links)
+    inodes = {page: page.stat().st_ino for page in pages}
+    assert build().rendered == 0
+    assert inodes == {page: page.stat().st_ino for page in pages}  # the next build writes nothing again
+
+
+def test_a_page_holding_a_pasted_asset_url_is_rendered_again(tmp_path):
+    """An editor's copy of the style sheet's URL is theirs: it stays as written when the
+    sheet changes, so that page is rendered again rather than given the new URL."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    version = hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + f"\nThe [old style sheet](/static/style.css?v={version}).\n")
+    assert run_cli("build", "--no-search", cwd=site).returncode == 0
+    _restyle(site)
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    build = publish(config, search=False, cache=cache)
+    cache.close()
+    assert build.written and build.rendered == 1
+    assert f"?v={version}" in (site / "public/conditions/leg-cramps/index.html").read_text()
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+
+
+def test_a_page_using_a_static_file_that_is_gone_is_rendered_again(tmp_path):
+    """...and reports what a cold build reports: the template asks for a file there is not."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    assert run_cli("build", "--no-search", cwd=site).returncode == 0
+    (site / "static/favicon.svg").unlink()
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    build = publish(config, search=False, cache=cache)
+    cache.close()
+    cold = cold_build(site, tmp_path / "cold" / "out")
+    assert not build.written and not cold.written
+    assert [str(p) for p in build.problems] == [str(p) for p in cold.problems]
+    assert any("no file static/favicon.svg" in p.message for p in build.problems)
