@@ -372,8 +372,12 @@ def asset_swaps(record: PageRecord, changed: dict[str, tuple[str, str | None]]) 
 def restamped_record(record: PageRecord, swaps: tuple[tuple[bytes, bytes], ...], link_pairs: dict) -> PageRecord:
     """The record of a page with `swaps` made: its links to the static files have the new URLs."""
     urls = {old.decode(): new.decode() for old, new in swaps}
-    links = tuple([link_pairs.setdefault(pair, pair) for pair in ((urls.get(href, href), target) for href, target in record.links)])
-    return dataclasses.replace(record, links=links)
+    links = list(record.links)
+    for index, (href, target) in enumerate(links):
+        if href in urls:
+            pair = (urls[href], target)
+            links[index] = link_pairs.setdefault(pair, pair)
+    return dataclasses.replace(record, links=tuple(links))
 
 
 def static_records(static_files: list[Output], base: str) -> dict[str, PageRecord]:

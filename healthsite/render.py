@@ -120,6 +120,7 @@ class PageRenderer:
                                 search_enabled=settings.search, site_has_glossary=settings.has_glossary)
         self.markup = Markup()
         self.assets_used: dict[str, int] = {}  # by the page being rendered: each name's calls
+        self.link_targets: dict[str, str | None] = {}  # see `page_links`
 
     def asset(self, name: str) -> str:
         if name not in self.assets:
@@ -146,7 +147,7 @@ class PageRenderer:
             return RenderedPage(page.path, b"", 0, (), (), (), template_problem(exc, page.template, self.settings.config))
         page_url = self.addresses.base_path + page.path.removesuffix("index.html")
         data = text.encode("utf-8")
-        return RenderedPage(page.path, zlib.compress(data, 1), len(data), page_links(text, page_url, self.addresses.base_path),
+        return RenderedPage(page.path, zlib.compress(data, 1), len(data), page_links(text, page_url, self.addresses.base_path, self.link_targets),
                             offsite_media_urls(text), self._assets_held(text))
 
     def _assets_held(self, text: str) -> tuple[str, ...] | None:
@@ -216,11 +217,19 @@ MEDIA_TAG = re.compile(r"<(?:img|audio|video|source|track)\b[^>]*>", re.I)
 MEDIA_URL = re.compile(r'\s(src|poster|srcset)="([^"]*)"', re.I)
 
 
-def page_links(text: str, page_url: str, base: str) -> tuple[tuple[str, str], ...]:
-    """The page's links to this site: (href, the output file it asks for), each once."""
+def page_links(text: str, page_url: str, base: str, known: dict[str, str | None] | None = None) -> tuple[tuple[str, str], ...]:
+    """The page's links to this site: (href, the output file it asks for), each once.
+    `known`: the targets of hrefs that start with `/` (the same from every page: most of
+    a page's links are its menus' and its entities'), filled in as they are found."""
     found = []
     for href in dict.fromkeys(LINK.findall(text)):
-        target = internal_path(href, page_url, base)
+        if known is not None and href[:1] == "/":
+            if href in known:
+                target = known[href]
+            else:
+                target = known[href] = internal_path(href, page_url, base)
+        else:
+            target = internal_path(href, page_url, base)
         if target is not None:
             found.append((href, target))
     return tuple(found)

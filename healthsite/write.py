@@ -373,7 +373,12 @@ def _change_to(staging: Path, outputs: list[Output], files: dict[str, int], fold
                     continue  # the very file that is published
             except OSError:
                 pass
-        _replace(item, _inside(staging, item.path))
+        target = _inside(staging, item.path)
+        if item.path in files:
+            os.unlink(target)  # not replaced in one step: no one reads the staging folder (half the cost)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        _put(item, target)
     for path in files.keys() - wanted:
         os.unlink(staging / path)
     needed: set[str] = set()

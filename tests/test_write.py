@@ -168,6 +168,19 @@ def test_broken_links_are_found_in_the_pages_with_their_source(tmp_path):
     assert "broken link `/`" in published[0].message  # skips the base path: broken once published
 
 
+def test_links_from_the_root_resolve_once_for_every_page():
+    """A root-relative link asks for the same file from any page, so its target is found once."""
+    hrefs = ["/", "/causes/a/", "/x/../b/", "/&#47;evil.example/", "/health/c/#x", "../up/", "d/", "#top", "//cdn.example/s.js",
+             "/static/style.css?v=0123456789"]
+    text = " ".join(f'<a href="{href}">l</a>' for href in hrefs)
+    known: dict[str, str | None] = {}
+    for base in ("/", "/health/"):
+        known.clear()
+        for page_url in (f"{base}conditions/a/", f"{base}", f"{base}causes/b/"):
+            assert page_links(text, page_url, base, known) == page_links(text, page_url, base)
+    assert known and all(href.startswith("/") for href in known)
+
+
 def test_a_folder_is_removed_with_its_marker_last(tmp_path, monkeypatch):
     """A build killed while removing the last site leaves a folder still marked as its own."""
     from pathlib import Path
