@@ -1048,6 +1048,12 @@ def _merge_texts(parts: list[Part]) -> list[Part]:
 
 def prose_lines(text: Text):
     """(line number, line) of a chunk's prose: not code fences, inline code or HTML comments."""
+    if "`" not in text.markdown and "~~~" not in text.markdown and "<!--" not in text.markdown:
+        return enumerate(text.markdown.split("\n"), text.line)  # all prose (most chunks): every check reads each chunk
+    return _prose_lines(text)
+
+
+def _prose_lines(text: Text):
     visible = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), text.markdown)  # keeps line numbers
     lines = list(enumerate(visible.split("\n"), text.line))
     for number, line, fenced in _with_fences(lines):

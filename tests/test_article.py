@@ -560,3 +560,12 @@ def test_a_missing_snippet_is_an_error_with_did_you_mean():
     document, _ = parse_front_matter(FRONT + '--8<-- "chest-pian"\n', "content/conditions/t.md", "condition", "t")
     _, problems = parse_article(document, {"chest-pain": "x"})
     assert [(p.severity, p.line, p.message) for p in problems] == [("error", 6, "no snippet `chest-pian` (did you mean `chest-pain`?)")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Rest well.", "```", "~~~", "`code`", "<!-- a", "note -->", "<!-- x -->", "- item", "", "  ```py"]),
+                max_size=12), st.integers(1, 50))
+def test_prose_lines_of_a_chunk_without_code_or_comments_are_all_its_lines(lines, first):
+    from healthsite.article import _prose_lines, prose_lines
+    text = Text("\n".join(lines), first)
+    assert list(prose_lines(text)) == list(_prose_lines(text))
