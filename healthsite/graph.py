@@ -72,9 +72,14 @@ class Site:
     merged: dict[Key, Key] = field(default_factory=dict)  # an entry that is a condition -> that condition
     abbreviations: dict[str, str] = field(default_factory=dict)  # `A&E` -> `Accident and Emergency`, site-wide
     _redirects: dict = field(default_factory=dict, repr=False, compare=False)  # by base path: the plan and the checks ask
+    _listed: dict = field(default_factory=dict, repr=False, compare=False)  # by kind: what `all` gives
 
     def all(self, kind: str) -> list[Entity]:
-        return sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: e.order)
+        """The entities of a kind, A to Z."""
+        listed = self._listed.get(kind)
+        if listed is None:
+            listed = self._listed[kind] = sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: e.order)
+        return list(listed)
 
     def related(self, entity: Entity, relation: str) -> list[Entity]:
         return [self.entities[key] for key in self.relations.get((entity.key, relation), [])]
@@ -164,7 +169,9 @@ def _with_articles(site: Site, changed: list[Article]) -> Site:
                 mentions = [Mention(doc.slug, entry) if m.condition == doc.slug else m for m in entity.mentions]
                 entities[key] = dataclasses.replace(entity, mentions=mentions)
     links = {target: entities[entity.key] for target, entity in site.links.items()}
-    return Site(entities, links, site.relations, site.merged, site.abbreviations)
+    # The same names, so the same A to Z order: the lists are the last site's, with the new entities.
+    listed = {kind: [entities[e.key] for e in kept] for kind, kept in site._listed.items()}
+    return Site(entities, links, site.relations, site.merged, site.abbreviations, _listed=listed)
 
 
 def build_graph(articles: list[Article], drafts: list[Article] = (), memo: GraphMemo | None = None) -> tuple[Site, list[Problem]]:

@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import heapq
 import html
+import operator
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
@@ -545,12 +546,20 @@ class _Planner:
         parts = [rows[start:start + REVIEW_PAGE_ROWS] for start in range(0, len(rows), REVIEW_PAGE_ROWS)] or [()]
         paths = ["_review/" if number == 1 else f"_review/{number}/" for number in range(1, len(parts) + 1)]
         links = tuple((str(number), self.addresses.url(path)) for number, path in enumerate(paths, 1)) if len(parts) > 1 else ()
-        pages = []
+        pages, last, self.memo.review_pages = [], self.memo.review_pages, {}
         for number, (part, path) in enumerate(zip(parts, paths), 1):
-            title = "Review dashboard" + (f": page {number}" if number > 1 else "")
-            info = PageInfo(path + "index.html", "review", title, "", None)
-            view = ReviewView(part, (number - 1) * REVIEW_PAGE_ROWS + 1, len(rows), links, str(number), self._web_page(info))
-            pages.append(self._page("review.html", info, view))
+            kept = last.get(path)
+            # The rows are the memo's objects, the same while unchanged: a page of the same
+            # ones is the same page (a save changes a row or two of thousands).
+            if kept and kept[1] == (len(rows), links) and len(kept[0]) == len(part) and all(map(operator.is_, kept[0], part)):
+                page = kept[2]
+            else:
+                title = "Review dashboard" + (f": page {number}" if number > 1 else "")
+                info = PageInfo(path + "index.html", "review", title, "", None)
+                view = ReviewView(part, (number - 1) * REVIEW_PAGE_ROWS + 1, len(rows), links, str(number), self._web_page(info))
+                page = self._page("review.html", info, view)
+            self.memo.review_pages[path] = (part, (len(rows), links), page)
+            pages.append(page)
         return pages
 
     def _outline_index(self) -> list[Page]:

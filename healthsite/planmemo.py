@@ -56,6 +56,7 @@ class PlanMemo:
     site: Site | None = None  # the graph last planned
     card_pages: dict[str, tuple] = field(default_factory=dict)  # the last pages that show cards only (home, A to Z...)
     review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
+    review_pages: dict = field(default_factory=dict)  # each dashboard page by path, with the rows it shows
     numbering: tuple | None = None  # the conditions' numbers for ranking related ones, with the relations they are of
     digests: tuple | None = None  # (site, what its inputs show as digests), made when an index was read
     key: str = ""  # what the last plan's pages depend on beyond the site (see `PlanIndex.key`)
@@ -65,7 +66,7 @@ class PlanMemo:
         remember the new ones. A new memo starts from `index` (the plan of the build
         published last) when it was made with the same `index_key`."""
         if settings != self.settings:
-            changed, self.pages, self.review_rows = None, {}, {}
+            changed, self.pages, self.review_rows, self.review_pages = None, {}, {}, {}
             if self.settings is None and index is not None and index.key == index_key:
                 digests = _shown_digests(site)
                 changed = {dep for dep, shown in digests.items() if index.shown.get(dep) != shown}

@@ -194,8 +194,13 @@ def test_a_memo_puts_same_shaped_articles_into_the_last_graph():
     # New words, the same names, entries and links on the same lines: the last graph, with the new article in it.
     reworded = condition("back-spasms", text.format(words="very dry."))
     assert reworded.graph_shape == before.graph_shape
+    first.all("cause"), first.all("condition")  # the A to Z lists, carried over to the next graph with its entities
     site, problems = build_graph([reworded, CRAMPS], memo=memo)
     assert site.relations is first.relations  # reused, not made again
+    fresh = build_graph([reworded, CRAMPS])[0]
+    for kind in ("cause", "condition", "treatment"):
+        assert [e.key for e in site.all(kind)] == [e.key for e in fresh.all(kind)]
+        assert all(site.entities[e.key] is e for e in site.all(kind))
     assert _graph_value(site, problems) == _graph_value(*build_graph([reworded, CRAMPS]))
     assert site.entities[("condition", "leg-cramps")] is first.entities[("condition", "leg-cramps")]
     assert site.entities[("cause", "dehydration")].mentions[0].entry.description.markdown == "very dry."

@@ -10,6 +10,7 @@ from healthsite.cache import BuildCache
 from healthsite.config import load_config
 from healthsite.pipeline import build_site
 from healthsite.plan import Md, plan
+from healthsite.planmemo import PlanMemo
 
 
 def build(site, monkeypatch, **limits):
@@ -180,3 +181,8 @@ def test_the_review_dashboard_is_paged_so_a_changed_row_makes_one_page_again(tmp
     regraded = dict(build.grades, **{every_row[4].path: 99.0})  # a row on the second page
     changed = [a.path for a, b in zip(pages, dashboard(regraded)) if a.fingerprint != b.fingerprint]
     assert changed == ["_review/2/index.html"]
+    memo = PlanMemo()  # as the preview plans: a page of the same rows is the last plan's page, not made again
+    before = [p for p in plan(build.site, config, day, True, build.grades, memo) if p.info.kind == "review"]
+    after = [p for p in plan(build.site, config, day, True, regraded, memo) if p.info.kind == "review"]
+    assert [a is b for a, b in zip(before, after)] == [True, False, True]
+    assert [p.fingerprint for p in after] == [p.fingerprint for p in dashboard(regraded)]
