@@ -839,17 +839,30 @@ def _noun_phrase(name: str, verbs: bool) -> str:
     return f"{gerund} {rest}".strip() if gerund and rest else name
 
 
+# Compiled once: the names and plain-text helpers run for every entry of every article.
+_NAME_ASIDE = re.compile(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$")
+_SPACES = re.compile(r"\s+")
+_NAME_ARTICLE = re.compile(r"^(?:a|an|the)\s+(?=[a-z])", re.I)
+_A_LETTER = re.compile(r"[^\W\d_]")
+_WEB_ADDRESS = re.compile(r"://|\bwww\.")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINE_MARKER = re.compile(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+")
+_ATTR_LINE = re.compile(r"(?m)^\s*\{:?[^{}]*\}\s*$")
+_MARKUP_CHARS = re.compile(r"[*_`>#|]")
+_EMPHASIS_CHARS = re.compile(r"[*_`]")
+
+
 def clean_name(lead: str) -> str:
     """The name as a page title: markup and wiki-link brackets gone, no leading article,
     no trailing punctuation, a capital first letter."""
     name = _strip_markup(plain_text(lead)).strip()
     for prefix in (STEP, LABEL_PREFIX, NEGATION):  # the Don't of a name is added back from its list
         name = prefix.sub("", name, count=1)
-    name = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$", "", name)  # "(mostly in young children)"
-    name = re.sub(r"\s+", " ", name).strip().strip(".:;,!?\u2013\u2014- ")
-    name = re.sub(r"^(?:a|an|the)\s+(?=[a-z])", "", name, flags=re.I)
-    if (not re.search(r"[^\W\d_]", name) or len(name) > MAX_NAME or DO_DONT.match(name) or WARNING_WORD.match(name)
-            or re.search(r"://|\bwww\.", name)):
+    name = _NAME_ASIDE.sub("", name)  # "(mostly in young children)"
+    name = _SPACES.sub(" ", name).strip().strip(".:;,!?\u2013\u2014- ")
+    name = _NAME_ARTICLE.sub("", name)
+    if (not _A_LETTER.search(name) or len(name) > MAX_NAME or DO_DONT.match(name) or WARNING_WORD.match(name)
+            or _WEB_ADDRESS.search(name)):
         return ""
     return name[0].upper() + name[1:]
 
@@ -1102,10 +1115,10 @@ def split_wiki_link(inner: str) -> tuple[str, str]:
 def plain_text(markdown_text: str) -> str:
     """The readable words of a markdown chunk: links become their labels, markup goes."""
     text = WIKI_LINK.sub(lambda match: split_wiki_link(match[1])[1], markdown_text)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+", "", text)
-    text = re.sub(r"(?m)^\s*\{:?[^{}]*\}\s*$", "", text)
-    return re.sub(r"[*_`>#|]", "", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _LINE_MARKER.sub("", text)
+    text = _ATTR_LINE.sub("", text)
+    return _MARKUP_CHARS.sub("", text)
 
 
 def heading_text(markdown_text: str) -> str:
@@ -1118,7 +1131,7 @@ def _words(markdown_text: str) -> list[str]:
 
 
 def _strip_markup(text: str) -> str:
-    return re.sub(r"[*_`]", "", text)
+    return _EMPHASIS_CHARS.sub("", text)
 
 
 def first_sentence(markdown_text: str, limit: int = 160) -> str:

@@ -195,6 +195,16 @@ class BuildCache:
             if len(self.html) > MEMORY_HTML_LIMIT:
                 self.html.popitem(last=False)
 
+    # --- compiled templates (`render.TemplateCode`)
+
+    def template_code(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM templates WHERE key = ?", (key,)).fetchone() if self.db else None
+        return row[0] if row else None
+
+    def put_template_code(self, key: str, code: bytes) -> None:
+        if self.db:
+            self.db.execute("INSERT OR REPLACE INTO templates VALUES (?, ?)", (key, code))
+
     # --- what was written where
 
     def manifest(self, out: Path) -> Manifest | None:
@@ -258,11 +268,12 @@ class BuildCache:
             for table, columns in (("meta", "name TEXT PRIMARY KEY, value TEXT"),
                                    ("documents", "key TEXT PRIMARY KEY, value BLOB"),
                                    ("html", "key TEXT PRIMARY KEY, value BLOB"),
-                                   ("manifests", "out TEXT PRIMARY KEY, value BLOB")):
+                                   ("manifests", "out TEXT PRIMARY KEY, value BLOB"),
+                                   ("templates", "key TEXT PRIMARY KEY, value BLOB")):
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             row = self.db.execute("SELECT value FROM meta WHERE name = 'namespace'").fetchone()
             if not row or row[0] != self.namespace:
-                for table in ("documents", "html", "manifests", "meta"):
+                for table in ("documents", "html", "manifests", "templates", "meta"):
                     self.db.execute(f"DELETE FROM {table}")
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('namespace', ?)", (self.namespace,))
                 self.db.commit()

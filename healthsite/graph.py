@@ -55,7 +55,7 @@ class Entity:
     def summary(self) -> str:
         return self.article.document.meta.summary if self.article else ""
 
-    @property
+    @functools.cached_property  # asked for by every check and the review dashboard, every build
     def source_path(self) -> str:
         return self.article.document.path if self.article else ""
 

@@ -27,7 +27,7 @@ from .lint import lint, today
 from .plan import Page, plan
 from .planmemo import KeptPage, PlanMemo, StalePlan
 from .problems import Problem, error, has_errors, sort_problems
-from .render import Output, PageRenderer, Published, Restamped, Settings, asset_urls, compile_templates, offsite_media_urls, page_links
+from .render import Output, PageRenderer, Published, Restamped, Settings, TemplateCode, asset_urls, compile_templates, offsite_media_urls, page_links
 from .workers import ParseTask, Parsed, parse_files, render_pages
 from .write import (CheckMemo, broken_links, build_id, index_search, offsite_media, recover, refuse_output, update_site,
                     url_clashes, vanished_addresses, write_site)
@@ -195,7 +195,7 @@ def _renderer(cache: BuildCache, settings: Settings) -> PageRenderer:
     """The cache's renderer for these settings: its Jinja environment has the templates compiled."""
     if settings not in cache.renderers:
         cache.renderers.clear()  # other settings' renderers will not be asked for again
-        cache.renderers[settings] = PageRenderer(settings)
+        cache.renderers[settings] = PageRenderer(settings, TemplateCode(cache) if cache.db else None)
     return cache.renderers[settings]
 
 

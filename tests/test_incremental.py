@@ -784,3 +784,35 @@ def test_a_page_using_a_static_file_that_is_gone_is_rendered_again(tmp_path):
     assert not build.written and not cold.written
     assert [str(p) for p in build.problems] == [str(p) for p in cold.problems]
     assert any("no file static/favicon.svg" in p.message for p in build.problems)
+
+
+def test_a_new_process_compiles_only_the_templates_that_changed(tmp_path, monkeypatch):
+    import jinja2
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    compiled: list[str] = []
+    real_compile = jinja2.Environment.compile
+
+    def compile_counted(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_counted)
+
+    def build_in_a_new_process():
+        compiled.clear()
+        cache = project_cache(config)
+        build = publish(config, search=False, cache=cache)
+        cache.close()
+        assert build.written, build.problems
+        return sorted(compiled)
+
+    assert "base.html" in build_in_a_new_process()
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+    assert build_in_a_new_process() == []  # each from the cache
+    cause = site / "templates/cause.html"
+    cause.write_text(cause.read_text() + "{# changed #}\n")
+    assert build_in_a_new_process() == ["cause.html"]
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
