@@ -30,6 +30,7 @@ from pathlib import Path
 from . import __version__
 from .files import Listings
 from .lint import LintMemo, Readability
+from .slugs import SortKeys
 
 CACHE_FOLDER = ".healthsite-cache"
 MEMORY_HTML_LIMIT = 20_000  # converted pages kept in memory; the SQLite file keeps the rest
@@ -148,6 +149,7 @@ class BuildCache:
         self.lint_memo = LintMemo()  # what the last site-wide checks found
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)
         self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded
+        self.sort_keys = SortKeys()  # names' places in A to Z lists, kept on disk
         self.db: sqlite3.Connection | None = None
         self.path = folder / "cache.sqlite" if folder else None
         if folder:
@@ -234,6 +236,15 @@ class BuildCache:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('file index', ?)", (packed,))
             self._saved_index = packed
 
+    def _load_sort_keys(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'sort keys'").fetchone()
+        try:
+            known = unpack(row[0]) if row else {}
+            if isinstance(known, dict):
+                self.sort_keys = SortKeys(known)
+        except Exception:  # unreadable: made again as needed
+            pass
+
     def _load_file_index(self) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE name = 'file index'").fetchone()
         try:
@@ -253,6 +264,9 @@ class BuildCache:
     def close(self) -> None:
         if self.db:
             self.save_file_index()
+            if self.sort_keys.added:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sort keys', ?)", (pack(self.sort_keys.known),))
+                self.sort_keys.added = False
             self.db.commit()
             self.db.close()
             self.db = None
@@ -278,5 +292,6 @@ class BuildCache:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('namespace', ?)", (self.namespace,))
                 self.db.commit()
             self._load_file_index()
+            self._load_sort_keys()
         except (OSError, sqlite3.Error, pickle.PickleError):
             self.db = None

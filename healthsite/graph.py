@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .article import KIND_PREFIX, PREVENTION, Article, Entry, Section
 from .kinds import ENTITY_KINDS, url_path
 from .problems import Problem, error, warning
-from .slugs import make_slug, number_variants, sort_key
+from .slugs import SortKeys, make_slug, number_variants, sort_key
 
 Key = tuple[str, str]  # (kind, slug)
 SUGGEST_LIMIT = 100  # names compared with an unknown link
@@ -40,6 +40,7 @@ class Entity:
     article: Article | None = None  # its own file, when it has one
     mentions: list[Mention] = field(default_factory=list)
     aliases: tuple[str, ...] = ()
+    title_key: tuple = field(default=(), repr=False, compare=False)  # the title's `sort_key`, given where known
 
     @functools.cached_property  # asked for hundreds of thousands of times a build
     def key(self) -> Key:
@@ -49,7 +50,7 @@ class Entity:
     def order(self) -> tuple:
         """Its place in an A to Z list (collation keys are slow: made once per entity, and kept
         on its article, which the cache keeps from build to build)."""
-        return (self.article.title_order if self.article else sort_key(self.title), self.slug)
+        return (self.article.title_order if self.article else (self.title_key or sort_key(self.title)), self.slug)
 
     @property
     def summary(self) -> str:
@@ -174,21 +175,23 @@ def _with_articles(site: Site, changed: list[Article]) -> Site:
     return Site(entities, links, site.relations, site.merged, site.abbreviations, _listed=listed)
 
 
-def build_graph(articles: list[Article], drafts: list[Article] = (), memo: GraphMemo | None = None) -> tuple[Site, list[Problem]]:
+def build_graph(articles: list[Article], drafts: list[Article] = (), memo: GraphMemo | None = None,
+                sort_keys: SortKeys | None = None) -> tuple[Site, list[Problem]]:
     """Gather entities, resolve every wiki link, and record the relations (or, with a `memo`
-    whose graph these articles do not change the shape of, put them into that graph)."""
+    whose graph these articles do not change the shape of, put them into that graph).
+    `sort_keys`: the names' places in A to Z lists, as far as known (the cache's)."""
     reused = memo.reuse(articles, drafts) if memo else None
     if reused:
         return reused
-    site, problems = _build_graph(articles, drafts)
+    site, problems = _build_graph(articles, drafts, sort_keys or SortKeys())
     if memo:
         memo.remember(articles, drafts, site, problems)
     return site, problems
 
 
-def _build_graph(articles: list[Article], drafts: list[Article]) -> tuple[Site, list[Problem]]:
+def _build_graph(articles: list[Article], drafts: list[Article], sort_keys: SortKeys) -> tuple[Site, list[Problem]]:
     problems: list[Problem] = []
-    entities, merged = _entities(articles, problems)
+    entities, merged = _entities(articles, problems, sort_keys)
     articles = [a for a in articles if (a.document.kind, a.document.slug) in entities]  # merged files are not published
     index = _NameIndex(entities.values(), drafts, merged, entities)
     relations: dict[tuple[Key, str], dict[Key, None]] = defaultdict(dict)  # dicts: ordered sets
@@ -224,12 +227,13 @@ def _build_graph(articles: list[Article], drafts: list[Article]) -> tuple[Site, 
     return site, problems
 
 
-def _entities(articles: list[Article], problems: list[Problem]) -> tuple[dict[Key, Entity], dict[Key, Key]]:
+def _entities(articles: list[Article], problems: list[Problem], sort_keys: SortKeys) -> tuple[dict[Key, Entity], dict[Key, Key]]:
     """One entity per file and per cause or treatment named by an entry. An entry that
     names a condition (a Dehydration cause, a Dehydration article) is that condition."""
     entities: dict[Key, Entity] = {}
     for article in articles:
         doc = article.document
+        sort_keys.remember(doc.meta.title, article.title_order)  # so the next process parses it without the collator
         entities[(doc.kind, doc.slug)] = Entity(
             doc.kind, doc.slug, doc.meta.title, url_path(doc.kind, doc.slug), article, aliases=doc.meta.aliases)
     conditions = _condition_names(entities.values())
@@ -257,7 +261,9 @@ def _entities(articles: list[Article], problems: list[Problem]) -> tuple[dict[Ke
             if condition:
                 merged[key] = condition.key
                 continue
-            entity = entities.setdefault(key, Entity(entry.kind, entry.slug, entry.name, url_path(*key)))
+            entity = entities.get(key)
+            if entity is None:
+                entity = entities[key] = Entity(entry.kind, entry.slug, entry.name, url_path(*key), title_key=sort_keys(entry.name))
             entity.mentions.append(Mention(article.document.slug, entry))
     return entities, merged
 

@@ -141,7 +141,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     hidden = [a for a in articles if not shown(a)]  # drafts: kept only to explain links to them
     if cache.graph_memo is None:
         cache.graph_memo = GraphMemo()
-    site, found = build_graph(published, hidden, cache.graph_memo)
+    site, found = build_graph(published, hidden, cache.graph_memo, cache.sort_keys)
     problems += found + lint(site, config, day, checks, cache.lint_memo)
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode
@@ -268,7 +268,8 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
             if results.setdefault(keys[index], cache.document(keys[index])) is not None:
                 continue
         missing.append((keys[index], task))
-    for (key, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs, cache.readability)):
+    for (key, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs, cache.readability,
+                                                     cache.sort_keys)):
         results[key] = unpack(packed)
         cache.put_document(key, results[key], packed)
     cache.forget_documents(set(keys))

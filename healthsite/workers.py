@@ -20,6 +20,7 @@ from .lint import ArticleChecks, Readability, check_article
 from .plan import Page
 from .problems import Problem
 from .render import PageRenderer, RenderedPage, Settings
+from .slugs import SortKeys
 
 PARALLEL_FROM = 200  # fewer items than this are done in this process
 BATCH = 50  # items per task: fewer round trips, and the last tasks still spread over the workers
@@ -37,7 +38,7 @@ def jobs_for(count: int, jobs: int | None) -> int:
     return max(1, jobs or os.cpu_count() or 1)
 
 
-def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readability) -> Parsed:
+def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readability, sort_keys: SortKeys | None = None) -> Parsed:
     raw, rel, kind, slug = task
     document, problems = document_from_bytes(raw, rel, kind, slug)
     if document is None:
@@ -46,15 +47,19 @@ def parse_one(task: ParseTask, snippets: dict[str, str], readability: Readabilit
     checks = check_article(article, readability)
     # Later stages read the parsed article, never the raw text: the body is not kept.
     article = dataclasses.replace(article, document=dataclasses.replace(article.document, body=""))
+    if sort_keys is not None:  # the cache's key for the title, set as the cached property would set it
+        article.__dict__["title_order"] = sort_keys(document.meta.title)
     article.wiki_links, article.title_order, article.urgency  # made here, in parallel, and cached with the article
     return article, problems + found, checks
 
 
 def parse_files(tasks: list[ParseTask], snippets: dict[str, str], jobs: int | None,
-                readability: Readability | None = None) -> Iterator[bytes]:
+                readability: Readability | None = None, sort_keys: SortKeys | None = None) -> Iterator[bytes]:
     """Each file's `Parsed`, packed for the cache (`cache.unpack` gives it back), in order.
-    `readability`: this process's (the preview keeps one: its dictionary takes a while to load)."""
-    return _run(tasks, jobs, _init_parser, (snippets,), _parse_batch, lambda: _parse_batch_with(snippets, readability))
+    `readability` and `sort_keys`: this process's, for a batch parsed here (the preview keeps
+    one; the hyphenation dictionary and the collator each take a while to load)."""
+    return _run(tasks, jobs, _init_parser, (snippets,), _parse_batch,
+                lambda: _parse_batch_with(snippets, readability, sort_keys))
 
 
 def render_pages(tasks: list[RenderTask], settings: Settings, renderer: PageRenderer, jobs: int | None) -> Iterator[Rendered]:
@@ -110,10 +115,11 @@ def _render_batch(tasks: Iterable[RenderTask]) -> list[Rendered]:
     return _render_batch_with(_Worker.renderer)(tasks)
 
 
-def _parse_batch_with(snippets: dict[str, str], readability: Readability | None = None) -> Callable:
+def _parse_batch_with(snippets: dict[str, str], readability: Readability | None = None,
+                      sort_keys: SortKeys | None = None) -> Callable:
     readability = readability or Readability()
     # Packed here, where the work is spread: this process stores the bytes as they are.
-    return lambda tasks: [pack(parse_one(task, snippets, readability)) for task in tasks]
+    return lambda tasks: [pack(parse_one(task, snippets, readability, sort_keys)) for task in tasks]
 
 
 def _render_batch_with(renderer: PageRenderer) -> Callable:

@@ -816,3 +816,28 @@ def test_a_new_process_compiles_only_the_templates_that_changed(tmp_path, monkey
     assert build_in_a_new_process() == ["cause.html"]
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+
+
+def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, monkeypatch):
+    """The collator takes a fifth of a second to load: the keys of the names already seen
+    are in the cache, so an edit that brings no new name never loads it."""
+    import healthsite.slugs
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+    assert publish(config, search=False, cache=cache, jobs=1).written
+    cache.close()
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+
+    def no_collator():
+        raise AssertionError("the collator was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(healthsite.slugs, "_collator", no_collator)
+        cache = project_cache(config)
+        build = publish(config, search=False, cache=cache, jobs=1)
+        cache.close()
+    assert build.written and build.rendered >= 1
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
