@@ -150,6 +150,7 @@ class BuildCache:
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)
         self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded
         self.sort_keys = SortKeys()  # names' places in A to Z lists, kept on disk
+        self.template_keys: tuple = (None, {})  # the templates' digests, and each template's key (pipeline._template_keys)
         self.db: sqlite3.Connection | None = None
         self.path = folder / "cache.sqlite" if folder else None
         if folder:

@@ -27,7 +27,8 @@ from .lint import lint, today
 from .plan import Page, plan
 from .planmemo import KeptPage, PlanMemo, StalePlan
 from .problems import Problem, error, has_errors, sort_problems
-from .render import Output, PageRenderer, Published, Restamped, Settings, TemplateCode, asset_urls, compile_templates, offsite_media_urls, page_links
+from .render import (Output, PageRenderer, Published, Restamped, Settings, TemplateCode, asset_urls, compile_templates,
+                     offsite_media_urls, page_links, template_keys)
 from .workers import ParseTask, Parsed, parse_files, render_pages
 from .write import (CheckMemo, broken_links, build_id, index_search, offsite_media, recover, refuse_output, update_site,
                     url_clashes, vanished_addresses, write_site)
@@ -119,9 +120,11 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     files, found = content_files(config, cache.listings)
     problems += found
     raws = read_files(files, config, problems, cache.file_status)
-    # What every page depends on; static files only through their URLs (`render_site` swaps a new version in).
-    settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items()), templates))
-    inputs = digest(settings_text, repr([(o.path, digest(o.data)) for o in static_files]), *(key for key, _ in raws))
+    # What every page depends on; static files only through their URLs (`render_site` swaps a new
+    # version in), templates only through its own (`render.template_keys`).
+    settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items())))
+    inputs = digest(settings_text, repr(templates), repr([(o.path, digest(o.data)) for o in static_files]),
+                    *(key for key, _ in raws))
     before = published_manifest(cache, out)
     if skip_unchanged and before and before.inputs == inputs and not has_errors(problems):
         lap("read")  # nothing changed since the build at `out`: its problems are still the problems
@@ -159,14 +162,15 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     index = before.plan(index_key) if before and not resident else None  # the preview keeps its plan in memory
     if cache.plan_memo is None:
         cache.plan_memo = PlanMemo()
-    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key)
+    keyed = _template_keys(cache, renderer, templates)
+    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed)
     lap("plan")
     try:
-        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
+        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident, keyed)
     except StalePlan:  # a kept page's file changed behind the build's back, or it must be rendered: plan every page afresh
         cache.plan_memo = PlanMemo()
-        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key)
-        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident)
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key, keyed)
+        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident, keyed)
     problems += found
     template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
     lap("render")
@@ -189,6 +193,14 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
                         tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs), assets)
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
+
+
+def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tuple[str, str]]) -> dict[str, str]:
+    """`render.template_keys`, made again only when a template changed (each is parsed)."""
+    if cache.template_keys[0] != templates:
+        digests = {path.removeprefix("templates/"): value for path, value in templates}
+        cache.template_keys = (templates, template_keys(renderer.env, digests))
+    return cache.template_keys[1]
 
 
 def _renderer(cache: BuildCache, settings: Settings) -> PageRenderer:
@@ -291,9 +303,9 @@ def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cach
 
 
 def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildCache, before: Manifest | None, out: Path,
-                jobs: int | None, resident: bool = False):
+                jobs: int | None, resident: bool = False, templates: dict[str, str] | None = None):
     """Every page's output: the published file where its key (`base`, what every page
-    depends on, and its fingerprint) is unchanged, else rendered (with its Markdown from the
+    depends on, its fingerprint and its template's key) is unchanged, else rendered (with its Markdown from the
     cache where the same text was converted before). An unchanged page that holds the URL of
     a static file that changed since is the published file with the new URL swapped in
     (`Restamped`). A kept page that would need rendering raises `StalePlan`, before anything
@@ -303,7 +315,8 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     published = before.pages if before else {}
     assets = dict(renderer.settings.assets)
     changed = asset_changes(before.assets if before else {}, assets)
-    stamp = digest(base, repr(renderer.settings.assets))  # what the resident shortcut must see unchanged
+    templates = templates or {}
+    stamp = digest(base, repr(renderer.settings.assets), repr(templates))  # what the resident shortcut must see unchanged
     # An unchanged page's output is the last build's object where it names the same file.
     last, cache.published_outputs = cache.published_outputs, {}
     for page in pages:
@@ -316,7 +329,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
             records[path] = old
             cache.published_outputs[path] = seen
             continue
-        key = keys[path] = base + page.fingerprint  # two digests: as good as a digest of both
+        key = keys[path] = base + page.fingerprint + templates.get(page.template, "")  # three digests: as good as one of all
         swaps = asset_swaps(old, changed) if old and old.key == key else None
         if swaps is not None and (resident or _same_size(folder + path, old.size)):
             output = seen[3] if seen else None

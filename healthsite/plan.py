@@ -35,7 +35,7 @@ from .content import Meta, Source
 from .graph import Entity, Site
 from .kinds import KINDS
 from .outline import Row, outline
-from .planmemo import LINK, OWN, RELATION_NAMES, KeptPage, PlanIndex, PlanMemo, prevention_anchor
+from .planmemo import LINK, OWN, RELATION_NAMES, TEMPLATE, KeptPage, PlanIndex, PlanMemo, prevention_anchor
 from .review import ReviewRow, review_rows
 from .slugs import initial, sort_key
 
@@ -250,18 +250,20 @@ class Addresses:
 
 
 def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {},
-         memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "") -> list[Page | KeptPage]:
+         memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "",
+         templates: dict[str, str] | None = None) -> list[Page | KeptPage]:
     """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
     file. With a `memo` of the last plan, an entity's pages whose inputs did not change are
     the last plan's (the same values; only pages of the whole site are always made again).
     A new memo starts from `index`, the plan of the build published last, if it was made
-    with the same `index_key`: its unchanged pages are `KeptPage`s."""
-    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key).pages(editor_pages)
+    with the same `index_key`: its unchanged pages are `KeptPage`s (`templates`: each
+    template's key, `render.template_keys`: a kept page whose template changed is made again)."""
+    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates).pages(editor_pages)
 
 
 class _Planner:
     def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo,
-                 index: PlanIndex | None, index_key: str):
+                 index: PlanIndex | None, index_key: str, templates: dict[str, str] | None = None):
         self.site, self.config, self.day, self.grades = site, config, day, grades
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
@@ -271,7 +273,7 @@ class _Planner:
         self.numbered: dict[tuple[str, str], list[int]] = {}
         self.by_kind = {kind: site.all(kind) for kind in KINDS}
         self.memo = memo
-        self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())), index, index_key)
+        self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())), index, index_key, templates)
         self.kept, memo.pages = memo.pages, {}
         self.deps: set[Dependency] | None = None  # while an entity's page is made: the inputs it reads
 
@@ -345,6 +347,8 @@ class _Planner:
         return tuple(self.ref(entity) for entity in entities)
 
     def _page(self, template: str, info: PageInfo, view, source: str = "", article: Article | None = None) -> Page:
+        if self.deps is not None:
+            self.deps.add((TEMPLATE, template))
         file_path = info.path if info.path.endswith(".html") else info.path + "index.html"
         texts = tuple(value.text for value in markdown_values(view))
         return Page(file_path, template, info, view, source, self._text_context(texts, article), texts)

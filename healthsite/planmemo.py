@@ -31,18 +31,20 @@ class KeptPage:
     info: PageInfo
     source: str
     fingerprint: str
+    template: str
 
     @staticmethod
     def of(page: Page | KeptPage) -> KeptPage:
-        return page if isinstance(page, KeptPage) else KeptPage(page.path, page.info, page.source, page.fingerprint)
+        return page if isinstance(page, KeptPage) else KeptPage(page.path, page.info, page.source, page.fingerprint,
+                                                                 page.template)
 
 
 class StalePlan(Exception):
     """A kept page's file is not what the index says (changed behind the build's back): plan afresh."""
 
 
-Dependency = tuple  # an entity's key (its card), (OWN, key) (its own text) or (LINK, a wiki-link target)
-LINK, OWN = "[[", "own"
+Dependency = tuple  # an entity's key (its card), (OWN, key) (its own text), (LINK, a wiki-link target) or (TEMPLATE, name)
+LINK, OWN, TEMPLATE = "[[", "own", "template"
 
 
 @dataclass
@@ -60,17 +62,24 @@ class PlanMemo:
     numbering: tuple | None = None  # the conditions' numbers for ranking related ones, with the relations they are of
     digests: tuple | None = None  # (site, what its inputs show as digests), made when an index was read
     key: str = ""  # what the last plan's pages depend on beyond the site (see `PlanIndex.key`)
+    templates: dict[str, str] = field(default_factory=dict)  # each template's key (`render.template_keys`)
 
-    def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "") -> set[Dependency] | None:
+    def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "",
+                templates: dict[str, str] | None = None) -> set[Dependency] | None:
         """The inputs that differ from the last plan's (None: everything may have), and
         remember the new ones. A new memo starts from `index` (the plan of the build
-        published last) when it was made with the same `index_key`."""
+        published last) when it was made with the same `index_key`: its kept pages whose
+        template changed are made again too (they are rendered again; a page kept in memory
+        can be rendered as it is)."""
+        templates = templates or {}
         if settings != self.settings:
             changed, self.pages, self.review_rows, self.review_pages = None, {}, {}, {}
             if self.settings is None and index is not None and index.key == index_key:
                 digests = _shown_digests(site)
                 changed = {dep for dep, shown in digests.items() if index.shown.get(dep) != shown}
                 changed.update(dep for dep in index.shown if dep not in digests)
+                changed.update((TEMPLATE, name) for name in index.templates.keys() | templates.keys()
+                               if index.templates.get(name) != templates.get(name))
                 self.pages, self.card_pages, self.digests = dict(index.pages), dict(index.card_pages), (site, digests)
             self.shown = _shown(site, site.entities)
         elif self.site is not None and site.relations is self.site.relations:
@@ -86,7 +95,7 @@ class PlanMemo:
             changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
             changed.update(key for key in self.shown if key not in shown)
             self.shown = shown
-        self.settings, self.site, self.key = settings, site, index_key
+        self.settings, self.site, self.key, self.templates = settings, site, index_key, templates
         if changed is None or any(map(_is_card, changed)):
             self.card_pages = {}  # forgotten here, not where remade: a plan may not remake them all
         return changed
@@ -100,7 +109,7 @@ class PlanMemo:
         pages = {owner: (KeptPage.of(page), frozenset([one.setdefault(dep, dep) for dep in deps]))
                  for owner, (page, deps) in self.pages.items()}
         cards = {name: tuple(map(KeptPage.of, made)) for name, made in self.card_pages.items()}
-        return PlanIndex(self.key, digests, pages, cards)
+        return PlanIndex(self.key, digests, pages, cards, self.templates)
 
 
 @dataclass
@@ -110,17 +119,19 @@ class PlanIndex:
     dependencies and fingerprint. A new process makes again only the pages whose inputs'
     digests differ; the others' files are already there."""
 
-    key: str  # what every page depends on (settings, templates, snippets, day): any change starts afresh
+    key: str  # what every page depends on (settings, snippets, day): any change starts afresh
     shown: dict[Dependency, str]
     pages: dict[tuple[str, tuple[str, str]], tuple[KeptPage, frozenset[Dependency]]]
     card_pages: dict[str, tuple[KeptPage, ...]]
+    templates: dict[str, str]  # each template's key: a page depends on its own template's
 
 
 _ABSENT = object()
 
 
 def _is_card(dependency: Dependency) -> bool:
-    """An entity's key (its card), not its own text (OWN) or a wiki-link target (LINK)."""
+    """An entity's key (its card) or a template (the card pages' too, which are kept by
+    whether any changed), not its own text (OWN) or a wiki-link target (LINK)."""
     return dependency[0] not in (OWN, LINK)
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.meta
 from markupsafe import escape
 
 from .article import heading_text
+from .cache import digest
 from .config import Config
 from .markup import Markup
 from .plan import Addresses, EntryItem, Inline, Md, Page
@@ -207,6 +209,36 @@ def compile_templates(config: Config, env: jinja2.Environment) -> list[Problem]:
         except jinja2.TemplateSyntaxError as exc:
             problems.append(error(_rel(config, exc.filename, name), exc.lineno or 1, f"template error: {exc.message}"))
     return problems
+
+
+def template_keys(env: jinja2.Environment, digests: dict[str, str]) -> dict[str, str]:
+    """Each template's key (by the name Jinja knows it by, `cause.html`): a digest of its
+    own file's digest and those of every template it extends, includes or imports, all the
+    way down. A page depends on its template's key alone, so a change to cause.html makes
+    the cause pages again, not every page. A template that names another by a variable
+    depends on every template; one that names a missing file, on its absence."""
+    refs: dict[str, set[str | None]] = {}
+    for name in digests:
+        try:
+            refs[name] = set(jinja2.meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0])))
+        except Exception:  # unreadable or not a template: compile_templates reports it
+            refs[name] = {None}
+    keys = {}
+    for name in digests:
+        seen: set[str] = set()
+        waiting = [name]
+        while waiting:
+            current = waiting.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            found = refs.get(current, set())
+            if None in found:
+                seen |= digests.keys()
+                break
+            waiting += found
+        keys[name] = digest(*(f"{used}:{digests.get(used, 'missing')}" for used in sorted(seen)))
+    return keys
 
 
 def template_problem(exc: Exception, template: str, config: Config) -> Problem:

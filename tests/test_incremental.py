@@ -129,6 +129,18 @@ class IncrementalBuilds(RuleBasedStateMachine):
         base = self.site / "templates/base.html"
         base.write_text(base.read_text().replace("</footer>", f"<p>{words}</p></footer>", 1))
 
+    @rule(words=SENTENCE)
+    def change_cause_template(self, words):
+        """A template of some pages only (cause.html): only those are made again."""
+        cause = self.site / "templates/cause.html"
+        cause.write_text(cause.read_text() + f"{{# {words} #}}\n")
+
+    @rule(words=SENTENCE)
+    def change_entry_template(self, words):
+        """A template others extend (entry.html, by cause.html and treatment.html)."""
+        entry = self.site / "templates/entry.html"
+        entry.write_text(re.sub(r"<h1[^>]*>", f'<h1 title="{words}">', entry.read_text(), count=1))
+
     @rule()
     def change_css(self):
         with (self.site / "static/style.css").open("a") as css:
@@ -547,11 +559,11 @@ def test_a_kept_page_changed_behind_the_builds_back_is_made_again(tmp_path, monk
 
 
 def test_a_manifest_unpacks_its_plan_only_for_the_same_settings():
-    """A build with other settings (a changed template) has no use for the last plan: it is not unpacked."""
+    """A build with other settings (a changed site title) has no use for the last plan: it is not unpacked."""
     import pickle
     from healthsite.cache import Manifest
     from healthsite.planmemo import PlanIndex
-    index = PlanIndex("settings one", {("cause", "x"): "digest"}, {}, {})
+    index = PlanIndex("settings one", {("cause", "x"): "digest"}, {}, {}, {})
     kept = Manifest("build", "inputs", {}, (), frozenset())
     kept.keep_plan(index)
     manifest = pickle.loads(pickle.dumps(kept))
@@ -841,3 +853,38 @@ def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, 
     assert build.written and build.rendered >= 1
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
+def test_a_template_change_makes_again_only_the_pages_of_that_template(tmp_path, preview):
+    """A page depends on its own template and what that extends, includes or imports:
+    changing cause.html renders the cause pages, not every page; changing entry.html (which
+    cause.html and treatment.html extend) renders both; base.html, every page."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    cache = project_cache(config)
+
+    def build():
+        nonlocal cache
+        if not preview:
+            cache.close()
+            cache = project_cache(config)
+        result = publish(config, search=False, cache=cache, in_place=preview, temporary=preview, drafts=preview,
+                         editor_pages=preview)
+        assert result.written, result.problems
+        cold_build(site, tmp_path / "cold" / "out", preview)
+        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+        return result
+
+    def count(*templates):
+        return sum(1 for page, _ in cache.plan_memo.pages.values() if page.template in templates)
+
+    build()
+    for name, expected in (("cause.html", ("cause.html",)), ("entry.html", ("cause.html", "treatment.html"))):
+        template = site / "templates" / name
+        template.write_text(template.read_text().replace("<h1>", '<h1 class="changed">', 1) + "{# changed #}\n")
+        changed = build()
+        assert 0 < changed.rendered == count(*expected), name
+    base = site / "templates/base.html"
+    base.write_text(base.read_text() + "{# changed #}\n")
+    assert build().rendered > count("cause.html", "treatment.html", "condition.html")
