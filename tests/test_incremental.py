@@ -888,3 +888,25 @@ def test_a_template_change_makes_again_only_the_pages_of_that_template(tmp_path,
     base = site / "templates/base.html"
     base.write_text(base.read_text() + "{# changed #}\n")
     assert build().rendered > count("cause.html", "treatment.html", "condition.html")
+
+
+def test_a_templates_key_covers_what_it_extends_includes_and_imports(tmp_path):
+    from healthsite.render import template_environment, template_keys
+    files = {"base.html": "{% block main %}{% endblock %}", "macros.html": "{% macro m() %}m{% endmacro %}",
+             "page.html": '{% extends "base.html" %}{% import "macros.html" as x %}{% block main %}{{ x.m() }}{% endblock %}',
+             "other.html": '{% include "gone.html" ignore missing %}', "any.html": "{% include name %}",
+             "alone.html": "plain"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    env = template_environment(tmp_path)
+
+    def keys(**digests):
+        return template_keys(env, {name: digests.get(name.split(".")[0], "v1") for name in files})
+
+    first = keys()
+    changed = {name for name, key in keys(macros="v2").items() if key != first[name]}
+    assert changed == {"macros.html", "page.html", "any.html"}  # a variable name: every template
+    assert {name for name, key in keys(base="v2").items() if key != first[name]} == {"base.html", "page.html", "any.html"}
+    (tmp_path / "gone.html").write_text("here now")
+    files["gone.html"] = ""
+    assert keys()["other.html"] != first["other.html"]  # the file it asked for appeared
