@@ -100,6 +100,19 @@ FOOTNOTE_REFERENCE = re.compile(r"\[\^(?P<label>[\w-]{1,40})\](?!:)")
 ABBREVIATION = re.compile(r"^\*\[(?P<abbr>[^\]\n]+)\]:[ \t]*(?P<title>.*)$")
 ATTR_LIST = re.compile(r"\s*\{:?\s*([^{}]*)\}\s*$")
 LIST_STYLE = re.compile(r"^\s*\{:?\s*\.list--(tick|check|cross)\s*\}\s*$")
+
+# Compiled once: the names and plain-text helpers run for every entry of every article.
+_NAME_ASIDE = re.compile(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$")
+_SPACES = re.compile(r"\s+")
+_NAME_ARTICLE = re.compile(r"^(?:a|an|the)\s+(?=[a-z])", re.I)
+_A_LETTER = re.compile(r"[^\W\d_]")
+_WEB_ADDRESS = re.compile(r"://|\bwww\.")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINE_MARKER = re.compile(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+")
+_ATTR_LINE = re.compile(r"(?m)^\s*\{:?[^{}]*\}\s*$")
+_MARKUP_CHARS = re.compile(r"[*_`>#|]")
+_EMPHASIS_CHARS = re.compile(r"[*_`]")
+
 LIST_ITEM = re.compile(r"^ ?(?P<marker>\d{1,9}[.)-]|[-*+])(?P<gap>[ \t]+)(?P<rest>\S.*)$")
 BOLD_START = re.compile(r"^(\*\*|__)(?P<name>[^*_].*?)\1(?P<rest>.*)$")
 BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?P<label>[^*_][^*]*?)\1\s*:?\s*$")
@@ -837,19 +850,6 @@ def _noun_phrase(name: str, verbs: bool) -> str:
     first, _, rest = name.partition(" ")
     gerund = GERUNDS.get(first.lower()) if verbs else None
     return f"{gerund} {rest}".strip() if gerund and rest else name
-
-
-# Compiled once: the names and plain-text helpers run for every entry of every article.
-_NAME_ASIDE = re.compile(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$")
-_SPACES = re.compile(r"\s+")
-_NAME_ARTICLE = re.compile(r"^(?:a|an|the)\s+(?=[a-z])", re.I)
-_A_LETTER = re.compile(r"[^\W\d_]")
-_WEB_ADDRESS = re.compile(r"://|\bwww\.")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_LINE_MARKER = re.compile(r"(?m)^\s*(?:#+|\d+[.)-]|[-*+])\s+")
-_ATTR_LINE = re.compile(r"(?m)^\s*\{:?[^{}]*\}\s*$")
-_MARKUP_CHARS = re.compile(r"[*_`>#|]")
-_EMPHASIS_CHARS = re.compile(r"[*_`]")
 
 
 def clean_name(lead: str) -> str:

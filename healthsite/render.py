@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
+from jinja2.loaders import split_template_path
 from markupsafe import escape
 
 from .article import heading_text
@@ -46,9 +47,10 @@ class Restamped:
     def data(self) -> bytes:
         with open(self.published, "rb") as file:
             data = file.read()
-        for old, new in self.swaps:
-            data = data.replace(old, new)
-        return data
+        new = dict(self.swaps)
+        # In one pass, longest first: a new URL may hold another's old one (static/a/static/x.css).
+        olds = re.compile(b"|".join(re.escape(old) for old in sorted(new, key=len, reverse=True)))
+        return olds.sub(lambda match: new[match[0]], data)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class RenderedPage:
     media: tuple[str, ...]  # image and media URLs that load from another website
     # The static files whose URLs (`asset()`) the page holds, every copy of each from the
     # template, so a new version of one can be swapped in without rendering; None when the
-    # page's text has one too (an editor's pasted URL is theirs: it must stay as written).
+    # page holds one that `asset()` did not give it this time: an editor's pasted URL (of any
+    # version: it must stay as written), or one a template module kept from another page.
     assets: tuple[str, ...] | None = ()
     problem: Problem | None = None  # a template error: nothing else is set
 
@@ -140,6 +143,8 @@ class PageRenderer:
         self.markup = Markup()
         self.assets_used: dict[str, int] = {}  # by the page being rendered: each name's calls
         self.link_targets: dict[str, str | None] = {}  # see `page_links`
+        # Any version of any static file's URL, to count each file's in a page (`_assets_held`).
+        self.asset_url = re.compile(re.escape(config.base_path + "static/") + r"""([^"'\s<>?]+)\?v=""")
 
     def asset(self, name: str) -> str:
         if name not in self.assets:
@@ -170,11 +175,12 @@ class PageRenderer:
                             offsite_media_urls(text), self._assets_held(text))
 
     def _assets_held(self, text: str) -> tuple[str, ...] | None:
-        """The names `asset()` gave this page, if every copy of their URLs in it came from there."""
-        used = self.assets_used
-        if any(text.count(self.assets[name]) != calls for name, calls in used.items()):
-            return None
-        return tuple(sorted(used))
+        """The names `asset()` gave this page, if every static file URL in it (of any version)
+        is one of those calls' (see `RenderedPage.assets`)."""
+        held: dict[str, int] = {}
+        for name in self.asset_url.findall(text):
+            held[name] = held.get(name, 0) + 1
+        return tuple(sorted(held)) if held == self.assets_used else None
 
 
 def _resolve(value, converted):
@@ -220,7 +226,8 @@ def template_keys(env: jinja2.Environment, digests: dict[str, str]) -> dict[str,
     refs: dict[str, set[str | None]] = {}
     for name in digests:
         try:
-            refs[name] = set(jinja2.meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0])))
+            found = jinja2.meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0]))
+            refs[name] = {_template_name(used) if used is not None else None for used in found}
         except Exception:  # unreadable or not a template: compile_templates reports it
             refs[name] = {None}
     keys = {}
@@ -239,6 +246,14 @@ def template_keys(env: jinja2.Environment, digests: dict[str, str]) -> dict[str,
             waiting += found
         keys[name] = digest(*(f"{used}:{digests.get(used, 'missing')}" for used in sorted(seen)))
     return keys
+
+
+def _template_name(name: str) -> str:
+    """The name as the loader finds it (`./parts//x.html` is `parts/x.html`)."""
+    try:
+        return "/".join(split_template_path(name))
+    except jinja2.TemplateNotFound:  # `..`: no template has that name
+        return name
 
 
 def template_problem(exc: Exception, template: str, config: Config) -> Problem:

@@ -726,34 +726,44 @@ def _restyle(site: Path) -> None:
         css.write("/* a new rule */\n")
 
 
+class CheckedBuilds:
+    """Builds of a copy of the good fixture, each as a new `build` process makes it (a fresh
+    cache object on the cache on disk) or as the preview does (one cache, written in place),
+    and each held to the bytes of a cold build."""
+
+    def __init__(self, tmp_path: Path, preview: bool):
+        self.tmp_path, self.preview = tmp_path, preview
+        self.site = make_project(tmp_path / "site", FIXTURES / "good")
+        self.config, _ = load_config(self.site / "config.yaml")
+        self.cache = project_cache(self.config)
+
+    def __call__(self):
+        if not self.preview:
+            self.cache.close()
+            self.cache = project_cache(self.config)
+        preview = self.preview
+        result = publish(self.config, search=False, cache=self.cache, in_place=preview, temporary=preview, drafts=preview,
+                         editor_pages=preview)
+        assert result.written, result.problems
+        cold_build(self.site, self.tmp_path / "cold" / "out", preview)
+        assert snapshot(self.site / "public") == snapshot(self.tmp_path / "cold" / "out")
+        return result
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
 def test_a_css_change_swaps_the_new_url_into_each_page_without_rendering(tmp_path, preview):
     """Every page holds the style sheet's versioned URL, so a CSS change changes every page:
     the published file with the new URL swapped in, not a page planned and rendered again."""
     from healthsite.planmemo import KeptPage
-    site = make_project(tmp_path / "site", FIXTURES / "good")
-    config, _ = load_config(site / "config.yaml")
-    cache = project_cache(config)
-
-    def build():
-        nonlocal cache
-        if not preview:
-            cache.close()
-            cache = project_cache(config)
-        result = publish(config, search=False, cache=cache, in_place=preview, temporary=preview,
-                         drafts=preview, editor_pages=preview)
-        assert result.written, result.problems
-        cold_build(site, tmp_path / "cold" / "out", preview)
-        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
-        return result
-
+    build = CheckedBuilds(tmp_path, preview)
+    site = build.site
     build()
     old_url = re.search(r'href="(/static/style\.css\?v=\w+)"', (site / "public/index.html").read_text())[1]
     _restyle(site)
     restyled = build()
     assert restyled.rendered == 0
     if not preview:
-        assert all(isinstance(page, KeptPage) for page, _ in cache.plan_memo.pages.values())  # nothing planned again
+        assert all(isinstance(page, KeptPage) for page, _ in build.cache.plan_memo.pages.values())  # nothing planned again
     pages = list((site / "public").rglob("*.html"))
     assert len(pages) > 10 and not any(old_url in page.read_text() for page in pages)
     new_url = old_url.split("?v=")[0] + "?v=" + hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
@@ -860,32 +870,18 @@ def test_a_template_change_makes_again_only_the_pages_of_that_template(tmp_path,
     """A page depends on its own template and what that extends, includes or imports:
     changing cause.html renders the cause pages, not every page; changing entry.html (which
     cause.html and treatment.html extend) renders both; base.html, every page."""
-    site = make_project(tmp_path / "site", FIXTURES / "good")
-    config, _ = load_config(site / "config.yaml")
-    cache = project_cache(config)
-
-    def build():
-        nonlocal cache
-        if not preview:
-            cache.close()
-            cache = project_cache(config)
-        result = publish(config, search=False, cache=cache, in_place=preview, temporary=preview, drafts=preview,
-                         editor_pages=preview)
-        assert result.written, result.problems
-        cold_build(site, tmp_path / "cold" / "out", preview)
-        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
-        return result
+    build = CheckedBuilds(tmp_path, preview)
 
     def count(*templates):
-        return sum(1 for page, _ in cache.plan_memo.pages.values() if page.template in templates)
+        return sum(1 for page, _ in build.cache.plan_memo.pages.values() if page.template in templates)
 
     build()
     for name, expected in (("cause.html", ("cause.html",)), ("entry.html", ("cause.html", "treatment.html"))):
-        template = site / "templates" / name
+        template = build.site / "templates" / name
         template.write_text(template.read_text().replace("<h1>", '<h1 class="changed">', 1) + "{# changed #}\n")
         changed = build()
         assert 0 < changed.rendered == count(*expected), name
-    base = site / "templates/base.html"
+    base = build.site / "templates/base.html"
     base.write_text(base.read_text() + "{# changed #}\n")
     assert build().rendered > count("cause.html", "treatment.html", "condition.html")
 
@@ -910,3 +906,70 @@ def test_a_templates_key_covers_what_it_extends_includes_and_imports(tmp_path):
     (tmp_path / "gone.html").write_text("here now")
     files["gone.html"] = ""
     assert keys()["other.html"] != first["other.html"]  # the file it asked for appeared
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def _style_url(site: Path) -> str:
+    return "/static/style.css?v=" + hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
+
+
+def _pasted_then_style_reverted(site: Path):
+    """An editor pastes the sheet's URL; the sheet changes, changes back, changes again."""
+    original = (site / "static/style.css").read_text()
+    _append(site / "content/conditions/leg-cramps.md", f"\nSee [the style sheet]({_style_url(site)}) for print.\n")
+    yield
+    _append(site / "static/style.css", "/* one */\n")
+    yield
+    (site / "static/style.css").write_text(original)  # the pasted URL is the current one again
+    yield
+    _append(site / "static/style.css", "/* two */\n")
+    yield
+
+
+def _asset_kept_by_an_imported_module(site: Path):
+    """Jinja builds an imported template once per environment: its asset() runs for one page only."""
+    shutil.copy(site / "static/favicon.svg", site / "static/touch.svg")
+    (site / "templates/_assets.html").write_text("{% set touch = asset('touch.svg') %}\n")
+    _append(site / "templates/page.html", '{% import "_assets.html" as assets %}'
+            '{% block head %}<link rel="apple-touch-icon" href="{{ assets.touch }}">{% endblock %}\n')
+    yield
+    _append(site / "static/touch.svg", "<!-- two -->\n")
+    yield
+
+
+def _one_url_inside_another(site: Path):
+    """static/a/static/zz.css's URL holds static/zz.css's; a new version of one may equal the other's old."""
+    (site / "static/a/static").mkdir(parents=True)
+    (site / "static/zz.css").write_text("one")
+    (site / "static/a/static/zz.css").write_text("two")
+    base = site / "templates/base.html"
+    base.write_text(base.read_text().replace("</head>", '<link rel="stylesheet" href="{{ asset(\'a/static/zz.css\') }}">'
+                                             '<link rel="stylesheet" href="{{ asset(\'zz.css\') }}">\n</head>', 1))
+    yield
+    (site / "static/a/static/zz.css").write_text("one")
+    (site / "static/zz.css").write_text("three")
+    yield
+
+
+def _include_by_another_name(site: Path):
+    """`./extra.html` is extra.html to the loader, and so to the template's key."""
+    (site / "templates/extra.html").write_text('<meta name="p" content="1">\n')
+    cause = site / "templates/cause.html"
+    cause.write_text(cause.read_text().replace('{% extends "entry.html" %}',
+                                               '{% extends "entry.html" %}{% block head %}{% include "./extra.html" %}{% endblock %}', 1))
+    yield
+    (site / "templates/extra.html").write_text('<meta name="p" content="2">\n')
+    yield
+
+
+@pytest.mark.parametrize("scenario", [_pasted_then_style_reverted, _asset_kept_by_an_imported_module, _one_url_inside_another,
+                                      _include_by_another_name])
+@pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
+def test_asset_and_template_changes_in_hostile_orders_equal_cold_builds(tmp_path, preview, scenario):
+    """Found by a hostile review: each step's build equals a cold build."""
+    build = CheckedBuilds(tmp_path, preview)
+    for _ in scenario(build.site):
+        build()
