@@ -3,7 +3,8 @@
 
 For each size it prints, in separate processes as an editor would run them:
 cold (no cache, no previous site), no-op (nothing changed), one-article edit,
-warm full rebuild after a template change and after a CSS change, and the peak
+warm full rebuild after a template change (base.html), after a change to one page
+type's template (cause.html) and after a CSS change, and the peak
 memory of each run's largest process. Nothing is asserted: performance is
 measured here, never in timed tests.
 
@@ -57,6 +58,12 @@ def edit_template(root: Path, round_: int) -> None:
         file.write(f"{{# benchmark edit {round_} #}}\n")
 
 
+def edit_cause_template(root: Path, round_: int) -> None:
+    """A template of some pages only: the cause pages."""
+    with (root / "templates/cause.html").open("a") as file:
+        file.write(f"{{# benchmark edit {round_} #}}\n")
+
+
 def edit_css(root: Path, round_: int) -> None:
     with (root / "static/style.css").open("a") as file:
         file.write(f"/* benchmark edit {round_} */\n")
@@ -71,7 +78,8 @@ def measure(articles: int, jobs: int, rounds: int) -> dict[str, tuple[float, flo
             for leftover in (root / "public", root / ".healthsite-cache"):
                 shutil.rmtree(leftover, ignore_errors=True)
             steps = [("cold", None), ("no-op", None), ("one-article edit", edit_article),
-                     ("template change", edit_template), ("CSS change", edit_css)]
+                     ("template change", edit_template), ("cause.html change", edit_cause_template),
+                     ("CSS change", edit_css)]
             for name, change in steps:
                 if change:
                     change(root, round_)
