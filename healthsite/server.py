@@ -85,7 +85,9 @@ def _run(preview: Preview, root: Path) -> int:
     executor = ThreadPoolExecutor(max_workers=1)  # one build at a time
     watcher = Watcher(root, loop, functools.partial(rebuild_and_reload, preview, executor))
     watcher.start()
-    for number in (signal.SIGTERM, signal.SIGHUP):  # stop as Ctrl-C does, so the drafts' folder is removed
+    # Each stops the loop, so the drafts' folder is removed. Ctrl-C too, set here: a shell that
+    # starts a command in the background without job control has it ignore SIGINT.
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.asyncio_loop.add_signal_handler(number, loop.stop)
     print(f"Serving the preview at http://{preview.host}:{preview.port}{preview.base_path} (Ctrl-C to stop)", flush=True)
     try:

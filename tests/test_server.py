@@ -25,13 +25,13 @@ DEADLINE_MS = 20_000  # generous: a loaded CI machine is slow, and a timeout her
 
 
 class Server:
-    def __init__(self, site: Path, *args: str):
+    def __init__(self, site: Path, *args: str, preexec_fn=None):
         self.port = free_port()
         self.lines: list[str] = []
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, str(REPO / "build.py"), "serve", "--port", str(self.port), *args],
-            cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec_fn)
         threading.Thread(target=self._read, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -339,3 +339,15 @@ def test_error_page_puts_errors_first_and_folds_warnings():
     page = error_page(preview)
     assert page.index("an error") < page.index("<details>") < page.index("a warning")
     assert "<summary>1 warning(s)" in page
+
+
+def test_ctrl_c_stops_the_preview_even_when_started_in_the_background(site):
+    """A shell without job control starts a background command with SIGINT ignored (`make
+    serve &` in a script): Ctrl-C's signal still stops the preview, cleanly."""
+    running = Server(site, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    running.wait_for("Serving the preview")
+    assert running.stop() == 0, "".join(running.lines)
+    deadline = time.monotonic() + 5  # the last lines may still be on their way through the pipe
+    while not any("stopped" in line for line in running.lines) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert any("stopped" in line for line in running.lines), "".join(running.lines)
