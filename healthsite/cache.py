@@ -140,7 +140,7 @@ class BuildCache:
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
-        self.published_outputs: dict = {}  # the last build's unchanged pages: (page, record, render base, Output), by path
+        self.published_outputs: dict = {}  # the last build's unchanged pages: (page, record, stamp, Output), by path (pipeline.render_site)
         # One object per distinct (href, file) link pair in the pages' records, which pickle then writes
         # once: every page links to the same few hundred pages (37 MB of manifest at 10,000 articles).
         self.link_pairs: dict[tuple[str, str], tuple[str, str]] = {}
@@ -234,27 +234,40 @@ class BuildCache:
             return
         packed = pack((self.file_status, self.listings.known))
         if packed != self._saved_index:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('file index', ?)", (packed,))
+            self._put_meta("file index", packed)
             self._saved_index = packed
 
+    def save_sort_keys(self) -> None:
+        """Keep the collation keys for the next process (when a name was added)."""
+        if self.db and self.sort_keys.added:
+            self._put_meta("sort keys", pack(self.sort_keys.known))
+            self.sort_keys.added = False
+
     def _load_sort_keys(self) -> None:
-        row = self.db.execute("SELECT value FROM meta WHERE name = 'sort keys'").fetchone()
+        packed = self._meta("sort keys")
         try:
-            known = unpack(row[0]) if row else {}
+            known = unpack(packed) if packed else {}
             if isinstance(known, dict):
                 self.sort_keys = SortKeys(known)
         except Exception:  # unreadable: made again as needed
             pass
 
     def _load_file_index(self) -> None:
-        row = self.db.execute("SELECT value FROM meta WHERE name = 'file index'").fetchone()
+        packed = self._meta("file index")
         try:
-            file_status, known = unpack(row[0]) if row else ({}, {})
+            file_status, known = unpack(packed) if packed else ({}, {})
             if not isinstance(file_status, dict) or not isinstance(known, dict):
                 raise TypeError("not a file index")
-            self.file_status, self.listings.known, self._saved_index = file_status, known, row[0] if row else b""
+            self.file_status, self.listings.known, self._saved_index = file_status, known, packed or b""
         except Exception:  # an index that cannot be read is no index: every file is read
             self.file_status, self.listings.known = {}, {}
+
+    def _meta(self, name: str):
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def _put_meta(self, name: str, value) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     # --- the file
 
@@ -265,9 +278,7 @@ class BuildCache:
     def close(self) -> None:
         if self.db:
             self.save_file_index()
-            if self.sort_keys.added:
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sort keys', ?)", (pack(self.sort_keys.known),))
-                self.sort_keys.added = False
+            self.save_sort_keys()
             self.db.commit()
             self.db.close()
             self.db = None
@@ -286,11 +297,10 @@ class BuildCache:
                                    ("manifests", "out TEXT PRIMARY KEY, value BLOB"),
                                    ("templates", "key TEXT PRIMARY KEY, value BLOB")):
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-            row = self.db.execute("SELECT value FROM meta WHERE name = 'namespace'").fetchone()
-            if not row or row[0] != self.namespace:
+            if self._meta("namespace") != self.namespace:
                 for table in ("documents", "html", "manifests", "templates", "meta"):
                     self.db.execute(f"DELETE FROM {table}")
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('namespace', ?)", (self.namespace,))
+                self._put_meta("namespace", self.namespace)
                 self.db.commit()
             self._load_file_index()
             self._load_sort_keys()

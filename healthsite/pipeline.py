@@ -313,8 +313,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
     folder = str(out) + os.sep
     published = before.pages if before else {}
-    assets = dict(renderer.settings.assets)
-    changed = asset_changes(before.assets if before else {}, assets)
+    changed = asset_changes(before.assets if before else {}, renderer.assets)
     templates = templates or {}
     stamp = digest(base, repr(renderer.settings.assets), repr(templates))  # what the resident shortcut must see unchanged
     # An unchanged page's output is the last build's object where it names the same file.
@@ -365,7 +364,7 @@ def asset_changes(before: dict[str, str], now: dict[str, str]) -> dict[str, tupl
     return {name: (url, now.get(name)) for name, url in before.items() if now.get(name) != url}
 
 
-def asset_swaps(record: PageRecord, changed: dict[str, tuple[str, str | None]]) -> tuple[tuple[bytes, bytes], ...] | None:
+def asset_swaps(record: PageRecord, changed: dict[str, tuple[str, str | None]]) -> tuple[tuple[str, str], ...] | None:
     """The URL swaps that make an unchanged page's published file this build's; None where
     it must be rendered again: a static file it uses is gone, or its text holds a URL of one
     that the template did not put there."""
@@ -379,13 +378,13 @@ def asset_swaps(record: PageRecord, changed: dict[str, tuple[str, str | None]]) 
             old, new = changed[name]
             if new is None or len(new) != len(old):
                 return None
-            swaps.append((old.encode(), new.encode()))
+            swaps.append((old, new))
     return tuple(swaps)
 
 
-def restamped_record(record: PageRecord, swaps: tuple[tuple[bytes, bytes], ...], link_pairs: dict) -> PageRecord:
+def restamped_record(record: PageRecord, swaps: tuple[tuple[str, str], ...], link_pairs: dict) -> PageRecord:
     """The record of a page with `swaps` made: its links to the static files have the new URLs."""
-    urls = {old.decode(): new.decode() for old, new in swaps}
+    urls = dict(swaps)
     links = list(record.links)
     for index, (href, target) in enumerate(links):
         if href in urls:

@@ -42,12 +42,12 @@ class Restamped:
     new one, which is what rendering the page again would make (`RenderedPage.assets`)."""
 
     published: Published
-    swaps: tuple[tuple[bytes, bytes], ...]  # (old URL, new URL)
+    swaps: tuple[tuple[str, str], ...]  # (old URL, new URL)
 
     def data(self) -> bytes:
         with open(self.published, "rb") as file:
             data = file.read()
-        new = dict(self.swaps)
+        new = {old.encode(): url.encode() for old, url in self.swaps}
         # In one pass, longest first: a new URL may hold another's old one (static/a/static/x.css).
         olds = re.compile(b"|".join(re.escape(old) for old in sorted(new, key=len, reverse=True)))
         return olds.sub(lambda match: new[match[0]], data)

@@ -143,8 +143,7 @@ class IncrementalBuilds(RuleBasedStateMachine):
 
     @rule()
     def change_css(self):
-        with (self.site / "static/style.css").open("a") as css:
-            css.write("/* changed */\n")
+        _append(self.site / "static/style.css", "/* changed */\n")
 
     @rule(which=st.integers(0, 10))
     def include_snippet(self, which):
@@ -721,9 +720,16 @@ def build_site_with(config, out, cache):
     return build_site(config, search=False, out=out, cache=cache, editor_pages=True, drafts=True)
 
 
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def _style_url(site: Path) -> str:
+    return "/static/style.css?v=" + hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
+
+
 def _restyle(site: Path) -> None:
-    with (site / "static/style.css").open("a") as css:
-        css.write("/* a new rule */\n")
+    _append(site / "static/style.css", "/* a new rule */\n")
 
 
 class CheckedBuilds:
@@ -766,7 +772,7 @@ def test_a_css_change_swaps_the_new_url_into_each_page_without_rendering(tmp_pat
         assert all(isinstance(page, KeptPage) for page, _ in build.cache.plan_memo.pages.values())  # nothing planned again
     pages = list((site / "public").rglob("*.html"))
     assert len(pages) > 10 and not any(old_url in page.read_text() for page in pages)
-    new_url = old_url.split("?v=")[0] + "?v=" + hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
+    new_url = _style_url(site)
     links = restyled.manifest.pages["index.html"].links
     assert (new_url, "static/style.css") in links and not any(href == old_url for href, _ in links)
     inodes = {page: page.stat().st_ino for page in pages}
@@ -778,9 +784,8 @@ def test_a_page_holding_a_pasted_asset_url_is_rendered_again(tmp_path):
     """An editor's copy of the style sheet's URL is theirs: it stays as written when the
     sheet changes, so that page is rendered again rather than given the new URL."""
     site = make_project(tmp_path / "site", FIXTURES / "good")
-    version = hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
-    article = site / "content/conditions/leg-cramps.md"
-    article.write_text(article.read_text() + f"\nThe [old style sheet](/static/style.css?v={version}).\n")
+    pasted = _style_url(site)
+    _append(site / "content/conditions/leg-cramps.md", f"\nThe [old style sheet]({pasted}).\n")
     assert run_cli("build", "--no-search", cwd=site).returncode == 0
     _restyle(site)
     config, _ = load_config(site / "config.yaml")
@@ -788,7 +793,7 @@ def test_a_page_holding_a_pasted_asset_url_is_rendered_again(tmp_path):
     build = publish(config, search=False, cache=cache)
     cache.close()
     assert build.written and build.rendered == 1
-    assert f"?v={version}" in (site / "public/conditions/leg-cramps/index.html").read_text()
+    assert pasted in (site / "public/conditions/leg-cramps/index.html").read_text()
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
@@ -906,14 +911,6 @@ def test_a_templates_key_covers_what_it_extends_includes_and_imports(tmp_path):
     (tmp_path / "gone.html").write_text("here now")
     files["gone.html"] = ""
     assert keys()["other.html"] != first["other.html"]  # the file it asked for appeared
-
-
-def _append(path: Path, text: str) -> None:
-    path.write_text(path.read_text() + text)
-
-
-def _style_url(site: Path) -> str:
-    return "/static/style.css?v=" + hashlib.sha256((site / "static/style.css").read_bytes()).hexdigest()[:10]
 
 
 def _pasted_then_style_reverted(site: Path):
