@@ -332,13 +332,13 @@ class Article:
     @functools.cached_property
     def graph_shape(self) -> tuple[tuple, tuple[int, ...]]:
         """All the site graph reads of this article: its names, entries, links, front-matter
-        relations and abbreviations, and apart from them their lines (problems name them).
+        relations, old addresses and abbreviations, and apart from them their lines (problems name them).
         Articles of the same shapes make the same graph, whatever their text says; of the same
         shapes but for the lines, the same graph with its problems on other lines."""
         doc, meta = self.document, self.document.meta
         keys = sorted(doc.key_lines.items())
         entries = self.entries()
-        form = (doc.kind, doc.slug, doc.path, meta.title, meta.aliases, meta.draft, meta.causes, meta.treatments,
+        form = (doc.kind, doc.slug, doc.path, meta.title, meta.aliases, meta.draft, meta.causes, meta.treatments, meta.redirect_from,
                 tuple(key for key, _ in keys), self.abbreviations,
                 tuple((e.kind, e.slug, e.name) for e in entries),
                 tuple((link.target, section.kind, entry and (entry.kind, entry.slug)) for link, section, entry in self.wiki_links))

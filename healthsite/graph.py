@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -74,6 +75,9 @@ class Site:
     abbreviations: dict[str, str] = field(default_factory=dict)  # `A&E` -> `Accident and Emergency`, site-wide
     _redirects: dict = field(default_factory=dict, repr=False, compare=False)  # by base path: the plan and the checks ask
     _listed: dict = field(default_factory=dict, repr=False, compare=False)  # by kind: what `all` gives
+    # Made by `GraphMemo` from another site: (a weak reference to that site, the entities that
+    # are new objects here, by key); the rest of the graph is that site's.
+    update: tuple | None = field(default=None, repr=False, compare=False)
 
     def all(self, kind: str) -> list[Entity]:
         """The entities of a kind, A to Z."""
@@ -154,11 +158,12 @@ def _with_articles(site: Site, changed: list[Article]) -> Site:
     """A new site like `site` whose entities hold these (same-shaped) articles and entries.
     Entities they change are new objects; the last site is left as it was."""
     entities = dict(site.entities)
+    fresh: dict[Key, Entity] = {}
     for article in changed:
         doc = article.document
         own = entities.get((doc.kind, doc.slug))
         if own is not None and own.article is not None and own.article.document.path == doc.path:
-            entities[own.key] = dataclasses.replace(own, article=article)
+            entities[own.key] = fresh[own.key] = dataclasses.replace(own, article=article)
         if doc.kind != "condition":
             continue
         first: dict[Key, Entry] = {}  # an entity's mention holds the article's first entry for it
@@ -168,11 +173,14 @@ def _with_articles(site: Site, changed: list[Article]) -> Site:
             entity = entities.get(key)
             if entity is not None and entry.kind in ENTITY_KINDS:
                 mentions = [Mention(doc.slug, entry) if m.condition == doc.slug else m for m in entity.mentions]
-                entities[key] = dataclasses.replace(entity, mentions=mentions)
+                entities[key] = fresh[key] = dataclasses.replace(entity, mentions=mentions)
     links = {target: entities[entity.key] for target, entity in site.links.items()}
     # The same names, so the same A to Z order: the lists are the last site's, with the new entities.
     listed = {kind: [entities[e.key] for e in kept] for kind, kept in site._listed.items()}
-    return Site(entities, links, site.relations, site.merged, site.abbreviations, _listed=listed)
+    # The same old addresses (`redirect_from` is part of an article's shape), answered by the new entities.
+    moved = {base: {path: entities[e.key] for path, e in paths.items()} for base, paths in site._redirects.items()}
+    return Site(entities, links, site.relations, site.merged, site.abbreviations, _redirects=moved, _listed=listed,
+                update=(weakref.ref(site), fresh))
 
 
 def build_graph(articles: list[Article], drafts: list[Article] = (), memo: GraphMemo | None = None,

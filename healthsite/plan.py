@@ -16,6 +16,7 @@ of those inputs changed.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import heapq
@@ -36,7 +37,7 @@ from .graph import Entity, Site
 from .kinds import KINDS
 from .outline import Row, outline
 from .planmemo import LINK, OWN, RELATION_NAMES, TEMPLATE, KeptPage, PlanIndex, PlanMemo, prevention_anchor
-from .review import ReviewRow, review_rows
+from .review import ReviewRow, review_order, review_rows
 from .slugs import initial, sort_key
 
 HOME_CONDITIONS = 12  # the home page shows the most recently reviewed; the A to Z lists show all
@@ -258,13 +259,13 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
     A new memo starts from `index`, the plan of the build published last, if it was made
     with the same `index_key`: its unchanged pages are `KeptPage`s (`templates`: each
     template's key, `render.template_keys`: a kept page whose template changed is made again)."""
-    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates).pages(editor_pages)
+    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages).pages()
 
 
 class _Planner:
     def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo,
-                 index: PlanIndex | None, index_key: str, templates: dict[str, str] | None = None):
-        self.site, self.config, self.day, self.grades = site, config, day, grades
+                 index: PlanIndex | None, index_key: str, templates: dict[str, str] | None, editor_pages: bool):
+        self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
@@ -273,9 +274,32 @@ class _Planner:
         self.numbered: dict[tuple[str, str], list[int]] = {}
         self.by_kind = {kind: site.all(kind) for kind in KINDS}
         self.memo = memo
-        self.changed = memo.changes(site, (config, day, tuple(site.abbreviations.items())), index, index_key, templates)
-        self.kept, memo.pages = memo.pages, {}
+        settings = (config, day, tuple(site.abbreviations.items()), editor_pages)  # what every page may depend on
+        self.changed = memo.changes(site, settings, index, index_key, templates)
+        # Of the same entities, only the pages reading a changed input need a look; the rest
+        # stay in the memo as they are. Else every page is looked at, and the memo made anew.
+        self.stale = memo.stale_owners(self.changed)
+        self.kept = memo.pages
+        if self.stale is None:
+            memo.pages = {}
         self.deps: set[Dependency] | None = None  # while an entity's page is made: the inputs it reads
+
+    def _entity_pages(self, name: str, what: str, entities: list[Entity], make) -> list[Page]:
+        """A page of each entity (`_memoised`). Where only some pages may read a changed input
+        (`PlanMemo.stale_owners`: the same entities, in the same order), the last plan's list
+        `name` with those pages looked at again, the others not even visited."""
+        last = self.memo.entity_pages.get(name)
+        if self.stale is not None and last is not None:
+            pages, places = list(last[0]), last[1]
+            for owner in self.stale:
+                place = places.get(owner)
+                if place is not None:
+                    pages[place] = self._memoised(what, entities[place], make)
+        else:
+            pages = [self._memoised(what, entity, make) for entity in entities]
+            places = {(what, entity.key): place for place, entity in enumerate(entities)}
+        self.memo.entity_pages[name] = (pages, places)
+        return pages
 
     def _memoised(self, what: str, entity: Entity, make):
         """`make()` (a page of `entity`), or the last plan's when none of its inputs changed."""
@@ -288,7 +312,9 @@ class _Planner:
         for key in self._relation_keys(entity):  # structured data names them all
             self.deps.add(key)
         made = make(entity)
-        self.memo.pages[owner] = (made, frozenset(self.deps))
+        deps = frozenset(self.deps)
+        self.memo.pages[owner] = (made, deps)
+        self.memo.made(owner, deps)
         self.deps = None
         return made
 
@@ -297,19 +323,20 @@ class _Planner:
         for name in RELATION_NAMES:
             yield from relations.get((entity.key, name), ())
 
-    def pages(self, editor_pages: bool) -> list[Page]:
+    def pages(self) -> list[Page]:
         site = self.site
         pages = self._card_pages("lists", self._lists)
-        pages += [self._memoised("page", condition, self._condition) for condition in self.by_kind["condition"]]
-        pages += [self._memoised("page", entity, self._entry_page) for entity in self.by_kind["cause"] + self.by_kind["treatment"]]
-        pages += [self._memoised("page", page, self._content_page) for page in self.by_kind["page"]]
+        pages += self._entity_pages("conditions", "page", self.by_kind["condition"], self._condition)
+        pages += self._entity_pages("entries", "page", self.by_kind["cause"] + self.by_kind["treatment"], self._entry_page)
+        pages += self._entity_pages("pages", "page", self.by_kind["page"], self._content_page)
         for path, target in sorted(site.redirects(self.config.base_path).items()):
             info = PageInfo(path + "index.html", "redirect", target.title, "", None)
             pages.append(Page(info.path, "redirect.html", info, RedirectView(self.ref(target)), target.source_path))
-        if editor_pages:
+        if self.editor_pages:
             pages += self._editor_pages()
         missing = PageInfo("404.html", "404", "Page not found", "", None)
         pages.append(Page("404.html", "404.html", missing, PlainView(self._web_page(missing))))
+        self.memo.complete = True
         return pages
 
     def _card_pages(self, name: str, make) -> list[Page]:
@@ -540,13 +567,12 @@ class _Planner:
     def _editor_pages(self) -> list[Page]:
         """Preview only, never published: how each article was read, and the review dashboard."""
         pages = self._card_pages("outline index", self._outline_index)
-        pages += [self._memoised("outline", condition, self._outline) for condition in self.by_kind["condition"]]
+        pages += self._entity_pages("outlines", "outline", self.by_kind["condition"], self._outline)
         return pages + self._review_pages()
 
     def _review_pages(self) -> list[Page]:
         """The review dashboard, most urgent first, REVIEW_PAGE_ROWS rows a page."""
-        rows = tuple(review_rows(self.site, self.config.review_interval, self.day, grades=self.grades,
-                                 memo=self.memo.review_rows))
+        rows = self._review_rows()
         parts = [rows[start:start + REVIEW_PAGE_ROWS] for start in range(0, len(rows), REVIEW_PAGE_ROWS)] or [()]
         paths = ["_review/" if number == 1 else f"_review/{number}/" for number in range(1, len(parts) + 1)]
         links = tuple((str(number), self.addresses.url(path)) for number, path in enumerate(paths, 1)) if len(parts) > 1 else ()
@@ -565,6 +591,23 @@ class _Planner:
             self.memo.review_pages[path] = (part, (len(rows), links), page)
             pages.append(page)
         return pages
+
+    def _review_rows(self) -> tuple[ReviewRow, ...]:
+        """The dashboard's rows. Of the same entities (`PlanMemo.fresh`), the last plan's rows
+        with those of the entities that are new objects made again (a grade changes only
+        with its article), not every entity looked at again."""
+        memo, interval = self.memo, self.config.review_interval
+        last, fresh = memo.review_list, memo.fresh
+        paths = {entity.source_path for entity in fresh.values()} if fresh is not None else set()
+        if last is not None and fresh is not None and _same_but(last[1], self.grades, paths):
+            rows = [row for row in last[0] if row.path not in paths]
+            for row in review_rows(self.site, interval, self.day, grades=self.grades, memo=memo.review_rows,
+                                   entities=fresh.values()):
+                bisect.insort(rows, row, key=review_order)
+        else:
+            rows = review_rows(self.site, interval, self.day, grades=self.grades, memo=memo.review_rows)
+        memo.review_list = (tuple(rows), self.grades)
+        return memo.review_list[0]
 
     def _outline_index(self) -> list[Page]:
         index = PageInfo("_outline/index.html", "outline", "How each article was read", "", None)
@@ -642,6 +685,17 @@ def _collect(value, found: list) -> None:
     elif hasattr(value, "__dataclass_fields__") and kind not in _PLAIN:
         for name in value.__dataclass_fields__:
             _collect(getattr(value, name), found)
+
+
+def _same_but(before: dict, after: dict, keys: set) -> bool:
+    """Is `after` the dict `before` but for the values of `keys`? (Compared whole, not key by key.)"""
+    expected = dict(before)
+    for key in keys:
+        if key in after:
+            expected[key] = after[key]
+        else:
+            expected.pop(key, None)
+    return expected == after
 
 
 def _md(text: Text | None) -> Md:

@@ -63,6 +63,11 @@ class PlanMemo:
     digests: tuple | None = None  # (site, what its inputs show as digests), made when an index was read
     key: str = ""  # what the last plan's pages depend on beyond the site (see `PlanIndex.key`)
     templates: dict[str, str] = field(default_factory=dict)  # each template's key (`render.template_keys`)
+    entity_pages: dict[str, tuple[list, dict]] = field(default_factory=dict)  # each list of entity pages, with each owner's place
+    review_list: tuple | None = None  # (the last dashboard's rows in order, the grades they were made with)
+    complete: bool = True  # the last plan ran to its end: a plan that raised leaves a memo to start afresh
+    fresh: dict | None = None  # the entities that are new objects in a graph the graph memo reused, else None
+    dependents: dict[Dependency, set] | None = None  # the pages (owners) reading each input: see `stale_owners`
 
     def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "",
                 templates: dict[str, str] | None = None) -> set[Dependency] | None:
@@ -72,8 +77,13 @@ class PlanMemo:
         template changed are made again too (they are rendered again; a page kept in memory
         can be rendered as it is)."""
         templates = templates or {}
+        self.fresh = None
+        if not self.complete:  # pages were made, or kept, from inputs the memo no longer holds
+            self.settings = self.site = None
+        self.complete = False  # until the plan ends
         if settings != self.settings:
-            changed, self.pages, self.review_rows, self.review_pages = None, {}, {}, {}
+            changed, self.pages, self.review_rows, self.review_pages, self.dependents = None, {}, {}, {}, None
+            self.review_list, self.entity_pages = None, {}
             if self.settings is None and index is not None and index.key == index_key:
                 digests = _shown_digests(site)
                 changed = {dep for dep, shown in digests.items() if index.shown.get(dep) != shown}
@@ -82,14 +92,14 @@ class PlanMemo:
                                if index.templates.get(name) != templates.get(name))
                 self.pages, self.card_pages, self.digests = dict(index.pages), dict(index.card_pages), (site, digests)
             self.shown = _shown(site, site.entities)
-        elif self.site is not None and site.relations is self.site.relations:
+        elif self.site is not None and site.update and site.update[0]() is self.site:
             # The graph memo put new articles into the last graph: only entities that are new
             # objects can show anything new, and every link names the page it named.
-            last = self.site.entities
-            fresh = {key: entity for key, entity in site.entities.items() if last.get(key) is not entity}
+            fresh = site.update[1]
             shown = _shown(site, fresh, links=False)
             changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
             self.shown.update(shown)
+            self.fresh = fresh
         else:
             shown = _shown(site, site.entities)
             changed = {key for key, value in shown.items() if self.shown.get(key, _ABSENT) != value}
@@ -99,6 +109,32 @@ class PlanMemo:
         if changed is None or any(map(_is_card, changed)):
             self.card_pages = {}  # forgotten here, not where remade: a plan may not remake them all
         return changed
+
+    def stale_owners(self, changed: set[Dependency] | None) -> set | None:
+        """The pages that may read a changed input, when the graph is the last one with new
+        articles put in (the same entities, in the same order): only these need looking at.
+        None: look at every page. The index of readers is made on the first such plan, then
+        kept up to date by `made`; it may name a page that no longer reads an input (that
+        page is then looked at for nothing), never miss one that does."""
+        if self.fresh is None or changed is None:
+            return None
+        if self.dependents is None:
+            self.dependents = {}
+            for owner, (_, deps) in self.pages.items():
+                self.made(owner, deps)
+        stale: set = set()
+        for dependency in changed:
+            stale.update(self.dependents.get(dependency, ()))
+        return stale
+
+    def made(self, owner, deps: frozenset[Dependency]) -> None:
+        """A page was made again, reading `deps`."""
+        if self.dependents is not None:
+            for dependency in deps:
+                readers = self.dependents.get(dependency)
+                if readers is None:
+                    readers = self.dependents[dependency] = set()
+                readers.add(owner)
 
     def index(self) -> PlanIndex:
         """The last plan as the next process can use it (see `PlanIndex`)."""

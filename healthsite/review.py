@@ -35,12 +35,13 @@ class ReviewRow:
 
 
 def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int | None = None,
-                grades: Mapping[str, float] = {}, memo: dict | None = None) -> list[ReviewRow]:
+                grades: Mapping[str, float] = {}, memo: dict | None = None, entities=None) -> list[ReviewRow]:
     """Conditions, and causes and treatments with their own file, most urgent review first.
     `memo` (for one interval and day, all rows): each entity's row with the entity and grade
-    it was made from, so the preview makes rows again only for the entities an edit changed."""
+    it was made from, so the preview makes rows again only for the entities an edit changed.
+    `entities`: the rows of just these of the site's entities."""
     rows = []
-    for entity in site.entities.values():
+    for entity in site.entities.values() if entities is None else entities:
         if entity.kind == "page" or entity.article is None:
             continue
         grade = grades.get(entity.source_path)
@@ -60,7 +61,12 @@ def review_rows(site: Site, interval_months: int, day: dt.date, due_within: int 
             entity.article.urgency))
         if memo is not None:
             memo[entity.key] = (entity, grade, rows[-1])
-    return sorted(rows, key=lambda r: (STATUS_ORDER.index(r.status), r.days_left if r.days_left is not None else 0, r.path))
+    return sorted(rows, key=review_order)
+
+
+def review_order(row: ReviewRow) -> tuple:
+    """Most urgent first."""
+    return STATUS_ORDER.index(row.status), row.days_left if row.days_left is not None else 0, row.path
 
 
 def _status(days_left: int | None) -> str:

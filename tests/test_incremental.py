@@ -694,6 +694,57 @@ def test_card_pages_made_before_a_failed_plan_are_not_kept_past_a_card_change(tm
     assert "Cramp in the legs" in (out / "_outline/index.html").read_text()
 
 
+def test_a_plan_that_raised_midway_through_an_edit_is_not_spliced_into(tmp_path, monkeypatch):
+    """A same-shaped edit is planned by looking again only at the pages reading what changed.
+    A plan that raised after the memo saw the edit (the condition page remade, its outline
+    not) must not leave the next plan thinking the outline is up to date."""
+    import healthsite.plan as plan_module
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    article = build.site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text().replace("a link is not a name", "a link is never a name"))  # the outline shows it
+    real_outline = plan_module._Planner._outline
+    monkeypatch.setattr(plan_module._Planner, "_outline", lambda self, condition: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        publish(build.config, search=False, cache=build.cache, in_place=True, temporary=True, drafts=True, editor_pages=True)
+    monkeypatch.setattr(plan_module._Planner, "_outline", real_outline)
+    build()  # equal to a cold build
+    assert "a link is never a name" in (build.site / "public/_outline/leg-cramps/index.html").read_text()
+    article.write_text(article.read_text().replace("a link is never a name", "a link is no name"))
+    build()
+    assert build.cache.plan_memo.fresh is not None  # that edit took the shortcut, which a cold build agrees with
+
+
+def test_a_review_date_edited_in_the_preview_moves_its_row_as_a_cold_build_orders_it(tmp_path):
+    """The dashboard's rows after a same-shaped edit are the last rows with the edited
+    article's made again and put in its place: held to a cold build's dashboard."""
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    dashboard = build.site / "public/_review/index.html"
+    article = build.site / "content/conditions/leg-cramps.md"
+    for reviewed in ("2019-03-01", "2026-11-01", "2018-12-31"):
+        article.write_text(re.sub(r"(?m)^reviewed: .*$", f"reviewed: {reviewed}", article.read_text(), count=1))
+        build()  # equal to a cold build
+        assert build.cache.plan_memo.fresh is not None  # the rows were spliced, not all made again
+        assert reviewed in dashboard.read_text()
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
+def test_old_addresses_follow_edits_to_the_article_they_lead_to(tmp_path, preview):
+    """`redirect_from` is part of an article's shape; a graph the memo reuses keeps the old
+    addresses, answered by the edited article's new entity (its new title and summary)."""
+    build = CheckedBuilds(tmp_path, preview)
+    article = build.site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text().replace("reviewed:", "redirect_from: [/cramps/]\nreviewed:", 1))
+    build()
+    article.write_text(re.sub(r"(?m)^summary: .*$", "summary: A new summary.", article.read_text(), count=1))
+    build()
+    assert (build.site / "public/cramps/index.html").exists()
+    article.write_text(article.read_text().replace("redirect_from: [/cramps/]", "redirect_from: [/cramp/]"))
+    build()
+    assert (build.site / "public/cramp/index.html").exists() and not (build.site / "public/cramps").exists()
+
+
 def test_lines_typed_above_the_links_reuse_the_graph_and_move_its_problems(tmp_path):
     """A new paragraph moves every link and entry below it: the graph is still the last one,
     and a problem it found (an unknown link) names the link's new line, as a cold build does."""
