@@ -145,6 +145,10 @@ class BuildCache:
         # once: every page links to the same few hundred pages (37 MB of manifest at 10,000 articles).
         self.link_pairs: dict[tuple[str, str], tuple[str, str]] = {}
         self.listings = Listings()  # content folders, as last listed
+        # The project files a watcher saw change since the last build read them (the preview's,
+        # taken by the next build); None: no watcher vouches that the others did not change.
+        self.watched: set[str] | None = None
+        self.content_listing: tuple | None = None  # the last content_files() result, and the files it lists
         self._saved_index = b""  # file_status and listings as the SQLite file has them
         self.lint_memo = LintMemo()  # what the last site-wide checks found
         self.check_memo = None  # what the last site-wide files and link check were made from (write.CheckMemo)

@@ -117,9 +117,12 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     templates, found = check_templates(config)
     templates_ok = not found
     problems += found
-    files, found = content_files(config, cache.listings)
+    watched, cache.watched = cache.watched, None
+    if watched is not None and "config.yaml" in watched:
+        watched = None  # a new max_file_size changes what every file's status is compared with
+    files, found = list_content(config, cache, watched)
     problems += found
-    raws = read_files(files, config, problems, cache.file_status)
+    raws = read_files(files, config, problems, cache.file_status, watched)
     # What every page depends on; static files only through their URLs (`render_site` swaps a new
     # version in), templates only through its own (`render.template_keys`).
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items())))
@@ -227,18 +230,40 @@ def project_cache(config: Config, enabled: bool = True) -> BuildCache:
     return BuildCache(config.root / CACHE_FOLDER if enabled else None, namespace())
 
 
+def list_content(config: Config, cache: BuildCache, watched: set[str] | None) -> tuple[list, list[Problem]]:
+    """`content_files`, or the last listing when a watcher saw no file under content/ come or
+    go (every one it saw change is a plain file that listing has) and it had no problems (a
+    link's target can change unseen)."""
+    last = cache.content_listing
+    if watched is not None and last is not None and not last[0][1]:
+        listed = last[1]
+        under = [rel for rel in watched if rel == "content" or rel.startswith("content/")]
+        if all(rel in listed and os.path.isfile(config.root / rel) for rel in under):
+            return last[0]
+    found = content_files(config, cache.listings)
+    cache.content_listing = (found, {rel for _, rel, _ in found[0]})
+    return found
+
+
 def read_files(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem],
-               seen: dict[str, tuple[tuple, str]] | None = None) -> list[tuple[str, ParseTask]]:
+               seen: dict[str, tuple[tuple, str]] | None = None,
+               watched: set[str] | None = None) -> list[tuple[str, ParseTask]]:
     """Each content file's bytes, with the key its parse is cached under.
 
     `seen` (the cache's `file_status`): each file's status when it was last read and its
     key. A file whose status is the same is not read again, and its task holds no bytes
     (`parse_all` reads them if the parse is not cached after all). As git does, a status is
     trusted only once its change time is seconds old: a file written twice within the file
-    system's clock tick could keep its size and times."""
+    system's clock tick could keep its size and times. `watched` (see `BuildCache.watched`):
+    a file in `seen` that the watcher did not see change is not even looked at."""
     raws = []
     for path, rel, kind in files:
         status = None
+        if watched is not None and rel not in watched:
+            known = seen.get(rel)
+            if known:
+                raws.append((known[1], (None, rel, kind, path.stem)))
+                continue
         if seen is not None:
             status = status_of(path)
             status = status + (config.max_file_size,) if status and stat.S_ISREG(status[-1]) else None  # not a link
@@ -248,16 +273,36 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
                 continue
         raw, found = read_raw(path, rel, config, listed=True)
         problems += found
+        key = None
         if raw is not None:
             key = file_key(rel, kind, raw)
             raws.append((key, (raw, rel, kind, path.stem)))
-            if status and settled(status):
+        if seen is not None:
+            if key and status and settled(status):
                 seen[rel] = (status, key)
+            else:  # what it knew of the file is out of date, and `watched` would trust it
+                seen.pop(rel, None)
     if seen is not None and len(seen) > len(files):  # files gone since: their statuses would be kept for ever
         listed = {rel for _, rel, _ in files}
         for rel in [rel for rel in seen if rel not in listed]:
             del seen[rel]
     return raws
+
+
+def unseen_changes(config: Config, cache: BuildCache) -> set[str]:
+    """The content files whose status differs from the one the cache last read them at, and
+    those added or removed since: what a build that trusted a watcher would have missed (a
+    watcher can drop events). Not a build: nothing in the cache changes."""
+    files, _ = content_files(config)
+    listed = {rel for _, rel, _ in files}
+    last = cache.content_listing[1] if cache.content_listing else set()
+    missed = listed ^ last
+    for path, rel, _ in files:
+        known = cache.file_status.get(rel)
+        status = status_of(path)
+        if known and (status is None or known[0] != status + (config.max_file_size,)):
+            missed.add(rel)
+    return missed
 
 
 def file_key(rel: str, kind: str, raw: bytes) -> str:

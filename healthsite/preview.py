@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Config, load_config
 from .cache import BuildCache
-from .pipeline import Build, cycle_collection_paused, project_cache, publish
+from .pipeline import Build, cycle_collection_paused, project_cache, publish, unseen_changes
 from .problems import Problem, error
 
 MAX_SERVED = 10_000  # pages remembered for ReloadSocket; beyond that the memory is started afresh
@@ -42,18 +42,29 @@ class Preview:
         base = f"http://{self.host}:{self.port}{config.base_path}"
         return dataclasses.replace(config, base_url=base, output_dir=str(self.out)), problems
 
-    def rebuild(self) -> tuple[Build, str]:
+    def rebuild(self, changed: list[str] | None = None) -> tuple[Build, str]:
         """Build the site into the output folder; return the build and the base path its
-        pages are under. Runs in a worker thread, so it only reads `self`."""
+        pages are under. Runs in a worker thread, so it only reads `self`. `changed`: the
+        project files a watcher saw change since the last build (the others are not looked
+        at); None: any file may have."""
         config, problems = self.config()
         if self.cache is None:  # builds run one at a time, so only one thread ever uses it
             self.cache = project_cache(config)
+        self.cache.watched = set(changed) if changed is not None else None
         # No search index in the preview: it would slow every rebuild; `build` makes it.
         with cycle_collection_paused(freeze_survivors=True):
             build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True,
                             cache=self.cache, in_place=True, temporary=True)
         self.cache.readability.hyphenator  # loaded now, not on the first save: the first edit's grade needs it
         return build, config.base_path
+
+    def unseen_changes(self) -> set[str]:
+        """The content files changed, added or removed since the last build read them, that
+        it did not see (`pipeline.unseen_changes`). In the worker thread, between builds."""
+        if self.cache is None:
+            return set()
+        config, _ = self.config()
+        return unseen_changes(config, self.cache)
 
     # --- the current build (the IO loop's thread only)
 

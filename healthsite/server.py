@@ -114,13 +114,18 @@ def _listen(app: web.Application, host: str, port: int) -> httpserver.HTTPServer
     return None
 
 
-async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list[str]) -> None:
+async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list[str]) -> set[str]:
     """Rebuild in the worker thread; then, back on the IO loop's thread, make the build the
     current one, tell the terminal and reload the browsers. Tornado's sockets are not
-    thread-safe, and the handlers read the preview's state on this thread."""
+    thread-safe, and the handlers read the preview's state on this thread.
+
+    The build reads only the content files the watcher named. Once the browsers reload, every
+    file is looked at in the worker thread: what the watcher missed (it can drop events) is
+    returned, to be built next."""
     started = time.perf_counter()
+    loop = ioloop.IOLoop.current()
     try:
-        build, base_path = await ioloop.IOLoop.current().run_in_executor(executor, preview.rebuild)
+        build, base_path = await loop.run_in_executor(executor, preview.rebuild, changed)
     except Exception as exc:  # never let the server die on a build
         build = None
         preview.apply_crash(exc)
@@ -129,6 +134,9 @@ async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list
     what = f"{_first_few(changed)} changed"
     preview.reported = report(build, what, time.perf_counter() - started, preview.reported)
     reload_browsers()
+    if build is None:
+        return set()
+    return await loop.run_in_executor(executor, preview.unseen_changes)
 
 
 def _first_few(changed: list[str]) -> str:

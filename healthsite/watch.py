@@ -20,9 +20,10 @@ WATCHED_FOLDERS = ("content", "templates", "static")
 
 
 class Watcher(FileSystemEventHandler):
-    """Calls `rebuild(changed paths)` on the IO loop once per burst of changes under `root`."""
+    """Calls `rebuild(changed paths)` on the IO loop once per burst of changes under `root`;
+    the paths it returns (changes it found that were not reported) are built next."""
 
-    def __init__(self, root: Path, loop: ioloop.IOLoop, rebuild: Callable[[list[str]], Awaitable[None]]):
+    def __init__(self, root: Path, loop: ioloop.IOLoop, rebuild: Callable[[list[str]], Awaitable[set[str] | None]]):
         self.root, self.loop, self.rebuild = root.resolve(), loop, rebuild
         self.changed: set[str] = set()
         self.timer = None
@@ -101,6 +102,6 @@ class Watcher(FileSystemEventHandler):
         try:
             while self.changed and not self.timer:
                 changed, self.changed = sorted(self.changed), set()
-                await self.rebuild(changed)
+                self.changed.update(await self.rebuild(changed) or ())
         finally:
             self.running = False

@@ -351,3 +351,26 @@ def test_ctrl_c_stops_the_preview_even_when_started_in_the_background(site):
     while not any("stopped" in line for line in running.lines) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert any("stopped" in line for line in running.lines), "".join(running.lines)
+
+
+def test_changes_a_rebuild_finds_the_watcher_missed_are_built_next(tmp_path):
+    """A rebuild reads only the files the watcher named, then returns those it finds changed
+    unseen (`Preview.unseen_changes`): the watcher builds them next, at once."""
+    import asyncio
+
+    from tornado import ioloop
+
+    from healthsite.watch import Watcher
+    calls = []
+
+    async def rebuild(changed):
+        calls.append(changed)
+        return {"content/conditions/missed.md"} if len(calls) == 1 else set()
+
+    async def saved_once():
+        watcher = Watcher(tmp_path, ioloop.IOLoop.current(), rebuild)
+        watcher.changed.add("content/conditions/saved.md")
+        await watcher._rebuild()
+
+    asyncio.run(saved_once())
+    assert calls == [["content/conditions/saved.md"], ["content/conditions/missed.md"]]
