@@ -55,33 +55,45 @@ class LintMemo:
         self.entities: dict = {}  # key -> (entity, its ArticleChecks, problems)
         self.names: tuple | None = None
         self.clashes: list = []
+        self.site: Site | None = None  # the site last checked
 
 
 def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleChecks] = {},
          memo: LintMemo | None = None) -> list[Problem]:
     memo = memo or LintMemo()
-    problems: list[Problem] = []
-    kept, memo.entities = memo.entities if memo.settings == (config, day) else {}, {}
-    memo.settings = (config, day)
-    for entity in site.entities.values():
-        if entity.article:
-            checked = checks.get(entity.source_path) or check_article(entity.article)
-            last = kept.get(entity.key)
-            if last and last[0] is entity and last[1] is checked:
-                found = last[2]
-            else:
-                found = list(checked.problems)
-                if entity.kind == "condition":
-                    found += _condition_checks(entity.article, config, day, checked.grade)
-                elif entity.kind in ("cause", "treatment") and not entity.mentions:
-                    found.append(warning(entity.source_path, 1, f"no condition article names this {entity.kind}: add it to a condition's {entity.kind}s section"))
-            memo.entities[entity.key] = (entity, checked, found)
-            problems += found
-    names = tuple((e.key, e.title, e.aliases, e.article is not None) for e in site.entities.values())
-    if names != memo.names:
-        memo.names, memo.clashes = names, _name_clashes(site)
+    last_site, memo.site = memo.site, site
+    if memo.settings == (config, day) and site.update and site.update[0]() is last_site:
+        # The last site with new entities of the same names put in (`GraphMemo`): only they are checked.
+        for key, entity in site.update[1].items():
+            if key in memo.entities:
+                memo.entities[key] = _entity_problems(entity, checks, config, day, memo.entities[key])
+        problems = [problem for _, _, found in memo.entities.values() for problem in found]
+    else:
+        kept, memo.entities = memo.entities if memo.settings == (config, day) else {}, {}
+        memo.settings = (config, day)
+        for entity in site.entities.values():
+            if entity.article:
+                memo.entities[entity.key] = _entity_problems(entity, checks, config, day, kept.get(entity.key))
+        problems = [problem for _, _, found in memo.entities.values() for problem in found]
+        names = tuple((e.key, e.title, e.aliases, e.article is not None) for e in site.entities.values())
+        if names != memo.names:
+            memo.names, memo.clashes = names, _name_clashes(site)
     problems += [_clash_problem(site.entities[key], name, others) for key, name, others in memo.clashes]
     return problems
+
+
+def _entity_problems(entity, checks: Mapping[str, ArticleChecks], config: Config, day: dt.date,
+                     last: tuple | None) -> tuple:
+    """(entity, its ArticleChecks, its problems): the last ones if made from the same entity and checks."""
+    checked = checks.get(entity.source_path) or check_article(entity.article)
+    if last and last[0] is entity and last[1] is checked:
+        return last
+    found = list(checked.problems)
+    if entity.kind == "condition":
+        found += _condition_checks(entity.article, config, day, checked.grade)
+    elif entity.kind in ("cause", "treatment") and not entity.mentions:
+        found.append(warning(entity.source_path, 1, f"no condition article names this {entity.kind}: add it to a condition's {entity.kind}s section"))
+    return entity, checked, found
 
 
 def _condition_checks(article: Article, config: Config, day: dt.date, grade: float) -> list[Problem]:

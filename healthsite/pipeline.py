@@ -31,7 +31,7 @@ from .render import (Output, PageRenderer, Published, Restamped, Settings, Templ
                      offsite_media_urls, page_links, template_keys)
 from .workers import ParseTask, Parsed, parse_files, render_pages
 from .write import (CheckMemo, broken_links, build_id, index_search, offsite_media, recover, refuse_output, update_site,
-                    url_clashes, vanished_addresses, write_site)
+                    vanished_addresses, write_site)
 
 
 @dataclass
@@ -140,11 +140,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     problems += [problem for _, found, _ in parsed for problem in found]
     lap("parse")
 
-    def shown(article: Article) -> bool:
-        return drafts or not article.document.meta.draft
-
-    published = [a for a in articles if shown(a)]
-    hidden = [a for a in articles if not shown(a)]  # drafts: kept only to explain links to them
+    published = articles if drafts else [a for a in articles if not a.document.meta.draft]
+    hidden = [] if drafts else [a for a in articles if a.document.meta.draft]  # drafts: kept only to explain links to them
     if cache.graph_memo is None:
         cache.graph_memo = GraphMemo()
     site, found = build_graph(published, hidden, cache.graph_memo, cache.sort_keys)
@@ -186,7 +183,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if not editor_pages:  # the preview starts afresh each time: only published sites remember
         problems += vanished_addresses(config, out, outputs)
     checked = {**static_records(static_files, config.base_path), **records}
-    problems += url_clashes(outputs) + offsite_media(checked, outputs, config)
+    problems += check_memo.url_clashes_of(outputs) + offsite_media(checked, outputs, config)
     if not template_failed:
         problems += broken_links(checked, outputs, config, check_memo)
     lap("check")
@@ -315,7 +312,8 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
     """Parsed articles, from the cache where the file (and the snippets) are unchanged."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
-    results = {key: cache.document(key) for key in keys}
+    in_memory = cache.documents
+    results = {key: in_memory.get(key) or cache.document(key) for key in keys}
     missing = []
     for index, (_, task) in enumerate(raws):
         if results[keys[index]] is not None:

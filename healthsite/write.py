@@ -48,6 +48,15 @@ class CheckMemo:
         self.site_files: list[Output] = []
         self.files: set[str] = set()  # the files the last link check checked against
         self.clean: dict[str, PageRecord] = {}  # pages whose links all led somewhere, with the record checked
+        self.paths: list[str] = []  # the files the last clash check checked, in order
+        self.clashes: list[Problem] = []
+
+    def url_clashes_of(self, outputs: list[Output]) -> list[Problem]:
+        """`url_clashes`: none where the last files clashed nowhere and these are the same files."""
+        paths = [out.path for out in outputs]
+        if paths != self.paths or self.clashes:
+            self.paths, self.clashes = paths, url_clashes(outputs)
+        return self.clashes
 
     def site_files_of(self, config: Config, pages: list[PageInfo], moved: dict[str, str]) -> list[Output]:
         made_from = (config, pages, moved)  # unchanged pages hand back the very same infos: compared at once

@@ -745,6 +745,21 @@ def test_old_addresses_follow_edits_to_the_article_they_lead_to(tmp_path, previe
     assert (build.site / "public/cramp/index.html").exists() and not (build.site / "public/cramps").exists()
 
 
+def test_the_preview_checks_an_edited_article_again_and_keeps_the_others_problems(tmp_path):
+    """An edit of the same shape checks only the edited article's entities again (the lint
+    memo's site says which are new): the problems are a cold build's."""
+    from healthsite.pipeline import build_site
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    leg = build.site / "content/conditions/leg-cramps.md"
+    leg.write_text(leg.read_text().replace("\n## ", "\nSee http://example.org/cramps for more.\n\n## ", 1))
+    edited = build()
+    cold = build_site(build.config, drafts=True, editor_pages=True, search=False, cache=BuildCache())
+    assert edited.problems == cold.problems
+    assert any("not https" in p.message and p.path.endswith("leg-cramps.md") for p in edited.problems)
+    assert build.cache.lint_memo.site is edited.site and edited.site.update  # the memo's shortcut was taken
+
+
 def _watched_build(build: CheckedBuilds, *changed: str, checked: bool = True):
     """A preview build told by its watcher that only these files changed (`checked`: and
     held to a cold build's bytes)."""

@@ -113,6 +113,18 @@ def test_url_clashes_name_both_sources():
     assert len(problems) == 1 and problems[0].path == "content/pages/causes.md"
 
 
+def test_the_clash_check_is_skipped_only_for_the_same_files_that_clashed_nowhere():
+    from healthsite.write import CheckMemo
+    memo = CheckMemo()
+    files = [Output("causes/index.html", b"", "content/causes/a.md"), Output("index.html", b"", "")]
+    assert memo.url_clashes_of(files) == []
+    clash = Output("Causes/index.html", b"", "content/pages/causes.md")
+    assert len(memo.url_clashes_of(files + [clash])) == 1
+    other = Output("Causes/index.html", b"", "content/pages/other.md")  # the same files, another source
+    assert [p.path for p in memo.url_clashes_of(files + [other])] == ["content/pages/other.md"]
+    assert memo.url_clashes_of(files) == []
+
+
 PAGES = [
     PageInfo("", "home", "Home", "", None),
     PageInfo("conditions/a/", "condition", "A <&> B", "Sum", dt.date(2025, 1, 1)),
