@@ -20,6 +20,7 @@ key that depends on them: a stale entry can never make a page differ from a cold
 from __future__ import annotations
 
 import hashlib
+import operator
 import pickle
 import sqlite3
 import zlib
@@ -91,7 +92,7 @@ class Manifest:
         self.plan_key: str | None = None  # see `keep_plan`
         self._contents: tuple | None = (pages or {}, files)
         self._plan, self._packed, self._packed_plan = None, b"", b""
-        self.page_count = sum(1 for path in self.pages if path.endswith(".html"))
+        self.page_count = sum(map(operator.methodcaller("endswith", ".html"), self.pages))
 
     @property
     def pages(self) -> dict[str, PageRecord]:
@@ -141,6 +142,7 @@ class BuildCache:
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
         self.published_outputs: dict = {}  # the last build's unchanged pages: (page, record, stamp, Output), by path (pipeline.render_site)
+        self.last_render: tuple | None = None  # the preview's last (pages, stamp, records, each page's output) (pipeline.render_site)
         # One object per distinct (href, file) link pair in the pages' records, which pickle then writes
         # once: every page links to the same few hundred pages (37 MB of manifest at 10,000 articles).
         self.link_pairs: dict[tuple[str, str], tuple[str, str]] = {}

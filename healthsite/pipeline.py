@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import itertools
+import operator
 import os
 import stat
 import time
@@ -127,7 +129,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     # version in), templates only through its own (`render.template_keys`).
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items())))
     inputs = digest(settings_text, repr(templates), repr([(o.path, digest(o.data)) for o in static_files]),
-                    *(key for key, _ in raws))
+                    "".join([key for key, _ in raws]))  # digests of one length: joined, as good as each apart
     before = published_manifest(cache, out)
     if skip_unchanged and before and before.inputs == inputs and not has_errors(problems):
         lap("read")  # nothing changed since the build at `out`: its problems are still the problems
@@ -178,7 +180,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         cache.check_memo = CheckMemo()
     check_memo = cache.check_memo
     moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
-    infos = [page.info for page in pages if not page.info.path.endswith(".html")]
+    infos = [info for info in map(_INFO, pages) if info.path[-5:] != ".html"]
     outputs = static_files + page_outputs + check_memo.site_files_of(config, infos, moved)
     if not editor_pages:  # the preview starts afresh each time: only published sites remember
         problems += vanished_addresses(config, out, outputs)
@@ -193,6 +195,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
                         tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs), assets)
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
+
+
+_INFO = operator.attrgetter("info")
 
 
 def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tuple[str, str]]) -> dict[str, str]:
@@ -259,7 +264,7 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
         if watched is not None and rel not in watched:
             known = seen.get(rel)
             if known:
-                raws.append((known[1], (None, rel, kind, path.stem)))
+                raws.append((known[1], (None, rel, kind, rel[rel.rindex("/") + 1:-3])))  # the stem: every one ends .md
                 continue
         if seen is not None:
             status = status_of(path)
@@ -352,22 +357,31 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     cache where the same text was converted before). An unchanged page that holds the URL of
     a static file that changed since is the published file with the new URL swapped in
     (`Restamped`). A kept page that would need rendering raises `StalePlan`, before anything
-    is rendered."""
-    outputs, records, problems, tasks, keys, html_keys = [], {}, [], [], {}, {}
+    is rendered. `resident` (see `build_site`): where the plan is the last one with a few
+    pages made again, only those are looked at (`_new_places`)."""
+    problems, tasks, keys, html_keys = [], [], {}, {}
     folder = str(out) + os.sep
     published = before.pages if before else {}
     changed = asset_changes(before.assets if before else {}, renderer.assets)
     templates = templates or {}
-    stamp = digest(base, repr(renderer.settings.assets), repr(templates))  # what the resident shortcut must see unchanged
-    # An unchanged page's output is the last build's object where it names the same file.
-    last, cache.published_outputs = cache.published_outputs, {}
-    for page in pages:
+    stamp = digest(base, repr(renderer.settings.assets), repr(templates))  # what the resident shortcuts must see unchanged
+    last_render, cache.last_render = cache.last_render, None
+    places = _new_places(pages, last_render, stamp, published) if resident else None
+    if places is None:
+        placed, records, places = [None] * len(pages), {}, range(len(pages))
+        # An unchanged page's output is the last build's object where it names the same file.
+        last, cache.published_outputs = cache.published_outputs, {}
+    else:
+        placed, records = list(last_render[3]), dict(last_render[2])
+        last = cache.published_outputs
+    for place in places:
+        page = pages[place]
         path = page.path
         old = published.get(path)
         seen = last.get(path)
         if resident and seen and seen[0] is page and seen[1] is old and seen[2] == stamp:
             # The very page value, and the same record, the last build found published there.
-            outputs.append(seen[3])
+            placed[place] = seen[3]
             records[path] = old
             cache.published_outputs[path] = seen
             continue
@@ -379,27 +393,46 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
                 output = Output(path, Published(folder + path), page.source)
             if swaps:
                 old = restamped_record(old, swaps, cache.link_pairs)
-                outputs.append(Output(path, Restamped(output.body, swaps), page.source))
+                placed[place] = Output(path, Restamped(output.body, swaps), page.source)
             else:
-                outputs.append(output)
+                placed[place] = output
             cache.published_outputs[path] = (page, old, stamp, output)  # once written, the file is this build's
             records[path] = old
         else:
             if isinstance(page, KeptPage):
                 raise StalePlan(page.path)
             html_keys[page.path] = html_key(page)
-            tasks.append((page, cache.page_html(html_keys[page.path])))
-    for (page, _), (result, converted) in zip(tasks, render_pages(tasks, renderer.settings, renderer, jobs)):
+            tasks.append((place, page, cache.page_html(html_keys[page.path])))
+            cache.published_outputs.pop(path, None)
+    for (place, page, _), (result, converted) in zip(tasks, render_pages([task[1:] for task in tasks], renderer.settings,
+                                                                         renderer, jobs)):
         if result.problem:
             problems.append(result.problem)
+            placed[place] = None
+            records.pop(page.path, None)
             continue
         if converted is not None:
             cache.put_page_html(html_keys[page.path], converted)
-        outputs.append(Output(page.path, result.packed, page.source, packed=True))
+        placed[place] = Output(page.path, result.packed, page.source, packed=True)
         links = tuple([cache.link_pairs.setdefault(pair, pair) for pair in result.links])
         records[page.path] = PageRecord(keys[page.path], result.size, links, result.media, result.assets)
     cache.commit()
-    return outputs, records, problems, len(tasks)
+    if resident:
+        cache.last_render = (pages, stamp, records, placed)
+    return [output for output in placed if output is not None], records, problems, len(tasks)
+
+
+def _new_places(pages: list, last: tuple | None, stamp: str, published: dict) -> list[int] | None:
+    """Where `pages` differ from the last render's (the same number, each page at its place
+    its path's): the other pages' outputs and records are the last render's. None when they
+    cannot be: another render since (the published records are not that render's), other
+    templates or static files (`stamp`), or pages added, removed, moved or failed."""
+    if last is None or last[1] != stamp or last[2] is not published or not len(last[0]) == len(pages) == len(published):
+        return None
+    places = list(itertools.compress(range(len(pages)), map(operator.is_not, pages, last[0])))
+    if any(pages[place].path != last[0][place].path for place in places):
+        return None
+    return places
 
 
 def asset_changes(before: dict[str, str], now: dict[str, str]) -> dict[str, tuple[str, str | None]]:

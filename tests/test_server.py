@@ -357,6 +357,7 @@ def test_changes_a_rebuild_finds_the_watcher_missed_are_built_next(tmp_path):
     """A rebuild reads only the files the watcher named, then returns those it finds changed
     unseen (`Preview.unseen_changes`): the watcher builds them next, at once."""
     import asyncio
+    import threading
 
     from tornado import ioloop
 
@@ -372,5 +373,7 @@ def test_changes_a_rebuild_finds_the_watcher_missed_are_built_next(tmp_path):
         watcher.changed.add("content/conditions/saved.md")
         await watcher._rebuild()
 
-    asyncio.run(saved_once())
+    runner = threading.Thread(target=asyncio.run, args=(saved_once(),))  # this thread may run the browser's loop
+    runner.start()
+    runner.join(10)
     assert calls == [["content/conditions/saved.md"], ["content/conditions/missed.md"]]
