@@ -367,13 +367,14 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     stamp = digest(base, repr(renderer.settings.assets), repr(templates))  # what the resident shortcuts must see unchanged
     last_render, cache.last_render = cache.last_render, None
     places = _new_places(pages, last_render, stamp, published) if resident else None
+    # Each page's output in this build (`placed`) and once it is published (`after`: its file).
     if places is None:
-        placed, records, places = [None] * len(pages), {}, range(len(pages))
+        placed, after, records, places = [None] * len(pages), [None] * len(pages), {}, range(len(pages))
         # An unchanged page's output is the last build's object where it names the same file.
         last, cache.published_outputs = cache.published_outputs, {}
     else:
-        placed, records = list(last_render[3]), dict(last_render[2])
-        last = cache.published_outputs
+        after, records = list(last_render[3]), dict(last_render[2])
+        placed, last = list(after), cache.published_outputs
     for place in places:
         page = pages[place]
         path = page.path
@@ -381,7 +382,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
         seen = last.get(path)
         if resident and seen and seen[0] is page and seen[1] is old and seen[2] == stamp:
             # The very page value, and the same record, the last build found published there.
-            placed[place] = seen[3]
+            placed[place] = after[place] = seen[3]
             records[path] = old
             cache.published_outputs[path] = seen
             continue
@@ -391,11 +392,10 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
             output = seen[3] if seen else None
             if output is None or output.body != folder + path or output.source != page.source:
                 output = Output(path, Published(folder + path), page.source)
+            after[place] = placed[place] = output
             if swaps:
                 old = restamped_record(old, swaps, cache.link_pairs)
                 placed[place] = Output(path, Restamped(output.body, swaps), page.source)
-            else:
-                placed[place] = output
             cache.published_outputs[path] = (page, old, stamp, output)  # once written, the file is this build's
             records[path] = old
         else:
@@ -408,17 +408,18 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
                                                                          renderer, jobs)):
         if result.problem:
             problems.append(result.problem)
-            placed[place] = None
+            placed[place] = after[place] = None
             records.pop(page.path, None)
             continue
         if converted is not None:
             cache.put_page_html(html_keys[page.path], converted)
         placed[place] = Output(page.path, result.packed, page.source, packed=True)
+        after[place] = Output(page.path, Published(folder + page.path), page.source)
         links = tuple([cache.link_pairs.setdefault(pair, pair) for pair in result.links])
         records[page.path] = PageRecord(keys[page.path], result.size, links, result.media, result.assets)
     cache.commit()
     if resident:
-        cache.last_render = (pages, stamp, records, placed)
+        cache.last_render = (pages, stamp, records, after)
     return [output for output in placed if output is not None], records, problems, len(tasks)
 
 

@@ -224,12 +224,15 @@ def test_incremental_builds_equal_cold_builds(machine, tmp_path, monkeypatch):
     machine.TestCase().runTest()
 
 
-def test_the_preview_changes_only_the_files_an_edit_changes(tmp_path):
+@pytest.mark.parametrize("resident", [False, True], ids=["in-place", "preview"])
+def test_the_preview_changes_only_the_files_an_edit_changes(tmp_path, resident):
+    """(`resident`: as the preview builds, into a folder only it writes to, where the pages
+    of the last render are taken as they were, not looked at again.)"""
     site = make_project(tmp_path / "site", FIXTURES / "good")
     out = tmp_path / "out"
     config, _ = load_config(site / "config.yaml")
     cache = project_cache(config)
-    assert publish(config, out, search=False, cache=cache, in_place=True).written
+    assert publish(config, out, search=False, cache=cache, in_place=True, temporary=resident).written
     # Every file is dated 1970: a file the update rewrites is dated now. (Inodes would not do:
     # the file system may give a replaced file's number to the next new file.)
     files = [path for path in out.rglob("*") if path.is_file()]
@@ -237,7 +240,7 @@ def test_the_preview_changes_only_the_files_an_edit_changes(tmp_path):
         os.utime(path, ns=(0, 0))
     article = site / "content/conditions/muscle-spasms.md"
     article.write_text(article.read_text().replace("\n---\n", "\n---\nAn edit.\n\n", 1))
-    build = publish(config, out, search=False, cache=cache, in_place=True)
+    build = publish(config, out, search=False, cache=cache, in_place=True, temporary=resident)
     changed = {path.relative_to(out).as_posix() for path in out.rglob("*")
                if path.is_file() and path.stat().st_mtime_ns != 0}
     assert "conditions/muscle-spasms/index.html" in changed and ".healthsite-output" in changed
