@@ -314,26 +314,35 @@ def file_key(rel: str, kind: str, raw: bytes) -> str:
 
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,
               config: Config) -> list[Parsed]:
-    """Parsed articles, from the cache where the file (and the snippets) are unchanged."""
+    """Parsed articles, from the cache where the file (and the snippets) are unchanged. Where
+    the files are the last call's (as many), only those whose key changed are looked up."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
-    in_memory = cache.documents
-    results = {key: in_memory.get(key) or cache.document(key) for key in keys}
-    missing = []
-    for index, (_, task) in enumerate(raws):
-        if results[keys[index]] is not None:
-            continue
-        if task[0] is None:  # unchanged by its status (`read_files`), but its parse is not cached
-            task, keys[index] = _read_now(task, keys[index], snippets_key, config, cache)
-            if results.setdefault(keys[index], cache.document(keys[index])) is not None:
-                continue
-        missing.append((keys[index], task))
-    for (key, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs, cache.readability,
-                                                     cache.sort_keys)):
-        results[key] = unpack(packed)
-        cache.put_document(key, results[key], packed)
-    cache.forget_documents(set(keys))
-    return [results[key] for key in keys]
+    last_keys, last_parsed = cache.last_parse
+    if len(last_keys) == len(keys):
+        parsed, places = list(last_parsed), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
+    else:
+        parsed, places = [None] * len(keys), range(len(keys))
+    in_memory, missing = cache.documents, []
+    for place in places:
+        task = raws[place][1]
+        found = in_memory.get(keys[place]) or cache.document(keys[place])
+        if found is None and task[0] is None:  # unchanged by its status (`read_files`), but its parse is not cached
+            task, keys[place] = _read_now(task, keys[place], snippets_key, config, cache)
+            found = in_memory.get(keys[place]) or cache.document(keys[place])
+        if found is None:
+            missing.append((place, task))
+        parsed[place] = found
+    for (place, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs, cache.readability,
+                                                       cache.sort_keys)):
+        parsed[place] = unpack(packed)
+        cache.put_document(keys[place], parsed[place], packed)
+    if isinstance(places, range):
+        cache.keep_only_documents(set(keys))
+    else:  # only looked-up files' articles can have left; one may have moved to another place
+        cache.forget_documents({last_keys[place] for place in places} - {keys[place] for place in places})
+    cache.last_parse = (keys, parsed)
+    return parsed
 
 
 def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cache: BuildCache) -> tuple[ParseTask, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ctypes
 import difflib
 import datetime as dt
+import itertools
+import operator
 import os
 import posixpath
 import shutil
@@ -48,15 +50,35 @@ class CheckMemo:
         self.site_files: list[Output] = []
         self.files: set[str] = set()  # the files the last link check checked against
         self.clean: dict[str, PageRecord] = {}  # pages whose links all led somewhere, with the record checked
-        self.paths: list[str] = []  # the files the last clash check checked, in order
-        self.clashes: list[Problem] = []
+        self.broken: set[str] = set()  # pages with a link that led nowhere
+        self.records: tuple[list, list] = ([], [])  # the last records checked: their paths and values, in order
+        self.paths: list[str] = []  # the last outputs' paths, in order
+        self.path_set: set[str] = set()
+        self.clashes: list[Problem] | None = None  # what the last clash check found in them
+
+    def output_files(self, outputs: list[Output]) -> set[str]:
+        """The outputs' paths: the last set object while they are the same paths."""
+        paths = [out.path for out in outputs]
+        if paths != self.paths:
+            self.paths, self.path_set, self.clashes = paths, set(paths), None
+        return self.path_set
 
     def url_clashes_of(self, outputs: list[Output]) -> list[Problem]:
         """`url_clashes`: none where the last files clashed nowhere and these are the same files."""
-        paths = [out.path for out in outputs]
-        if paths != self.paths or self.clashes:
-            self.paths, self.clashes = paths, url_clashes(outputs)
+        self.output_files(outputs)
+        if self.clashes is None or self.clashes:
+            self.clashes = url_clashes(outputs)
         return self.clashes
+
+    def new_records(self, records: dict[str, PageRecord]) -> list[str] | None:
+        """The pages whose record is not the one the last call was given (None: other pages, or
+        in another order, than then), and remember these records."""
+        paths, values = list(records), list(records.values())
+        last_paths, last_values = self.records
+        self.records = (paths, values)
+        if paths != last_paths:
+            return None
+        return list(itertools.compress(paths, map(operator.is_not, values, last_values)))
 
     def site_files_of(self, config: Config, pages: list[PageInfo], moved: dict[str, str]) -> list[Output]:
         made_from = (config, pages, moved)  # unchanged pages hand back the very same infos: compared at once
@@ -180,16 +202,22 @@ def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: 
     The links were recorded as each page was made; reported at the page's source file and,
     where the link is written there, its line. With a `memo`, a page whose record was found
     clean against the same set of files is not checked again (a page with a broken link
-    always is: the line it names may have moved)."""
-    files = {out.path for out in outputs}
+    always is: the line it names may have moved); where the records are the last ones with a
+    few new (`CheckMemo.new_records`), the others are not even looked at."""
+    files = memo.output_files(outputs) if memo is not None else {out.path for out in outputs}
     clean: dict[str, PageRecord] = {}
+    look = records
     if memo is not None:
-        if memo.files == files:
-            clean = memo.clean
-        memo.files, memo.clean = files, {}
+        new = memo.new_records(records)
+        if memo.files is files and new is not None:  # the same files and pages: look at the new records only
+            clean, look = memo.clean, {path: records[path] for path in {*new, *memo.broken}}
+        else:
+            if memo.files == files:
+                clean = memo.clean
+            memo.files, memo.clean, memo.broken = files, {}, set()
     sources = None
     problems = []
-    for path, record in records.items():
+    for path, record in look.items():
         if clean.get(path) is record:
             memo.clean[path] = record
             continue
@@ -205,8 +233,13 @@ def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: 
                 problems.append(warning(where, line, f"link `{href}` needs a trailing slash: write `{bare}/{hash_}{anchor}`"))
             else:
                 problems.append(error(where, line, f"broken link `{href}`: no page at that address"))
-        if memo is not None and len(problems) == found:
-            memo.clean[path] = record
+        if memo is not None:
+            if len(problems) == found:
+                memo.clean[path] = record
+                memo.broken.discard(path)
+            else:
+                memo.clean.pop(path, None)
+                memo.broken.add(path)
     return problems
 
 

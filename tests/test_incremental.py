@@ -762,6 +762,31 @@ def test_the_preview_checks_an_edited_article_again_and_keeps_the_others_problem
     assert any("not https" in p.message and p.path.endswith("leg-cramps.md") for p in edited.problems)
     assert build.cache.lint_memo.site is edited.site and edited.site.update  # the memo's shortcut was taken
 
+    # A link that needs a slash, found when its page changes, still reported when another does, then fixed.
+    back = build.site / "content/conditions/back-spasms.md"
+    slashless = "See [leg cramps](/conditions/leg-cramps) too.\n\n## "
+    for article, old, new in ((back, "\n## ", "\n" + slashless), (leg, "for more.", "for more, again."),
+                              (back, slashless, "")):
+        article.write_text(article.read_text().replace(old, new, 1))
+        result = build()
+        cold = build_site(build.config, drafts=True, editor_pages=True, search=False, cache=BuildCache())
+        assert result.problems == cold.problems
+        assert any("trailing slash" in p.message for p in result.problems) == (slashless in back.read_text())
+
+
+def test_the_preview_keeps_in_memory_only_the_articles_of_the_files_as_they_are(tmp_path):
+    """Each edit's parse replaces the file's old one in memory (the parse looks up only the
+    files whose key changed, and forgets only their old articles)."""
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    held = len(build.cache.documents)
+    leg = build.site / "content/conditions/leg-cramps.md"
+    for sentence in ("One sentence.", "Another sentence."):
+        leg.write_text(leg.read_text().replace("\n## ", f"\n{sentence}\n\n## ", 1))
+        build()  # equal to a cold build
+        assert len(build.cache.documents) == held
+    assert [a.document.path for a, _, _ in build.cache.last_parse[1]].count("content/conditions/leg-cramps.md") == 1
+
 
 def _watched_build(build: CheckedBuilds, *changed: str, checked: bool = True):
     """A preview build told by its watcher that only these files changed (`checked`: and
