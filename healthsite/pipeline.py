@@ -25,7 +25,7 @@ from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes, settled, status_of
 from .graph import GraphMemo, Site, build_graph
-from .lint import lint, today
+from .lint import ArticleChecks, lint, today
 from .plan import Page, plan
 from .planmemo import KeptPage, PlanMemo, StalePlan
 from .problems import Problem, error, has_errors, sort_problems
@@ -137,9 +137,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
                      timings=timings, manifest=before, unchanged=True)
     lap("read")
     parsed = parse_all(raws, snippets, cache, jobs, config)
-    articles = [article for article, _, _ in parsed if article]
-    checks = {article.document.path: checked for article, _, checked in parsed if article}
-    problems += [problem for _, found, _ in parsed for problem in found]
+    articles, checks, grades = parsed.articles, parsed.checks, parsed.grades
+    problems += parsed.problems
     lap("parse")
 
     published = articles if drafts else [a for a in articles if not a.document.meta.draft]
@@ -157,7 +156,6 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     found = compile_templates(config, renderer.env)
     if found:
         return Build([], sort_problems(problems + found), site, time.perf_counter() - start, timings=timings)
-    grades = {path: c.grade for path, c in checks.items()}
     base = digest(settings_text, repr((settings.search, settings.has_glossary)))
     # What every page depends on: a plan index (the plan of the build at `out`) made with another is of no use.
     index_key = digest(base, repr((editor_pages, tuple(site.abbreviations.items()))))  # in order: a page takes the first 100
@@ -180,8 +178,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         cache.check_memo = CheckMemo()
     check_memo = cache.check_memo
     moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
-    infos = [info for info in map(_INFO, pages) if info.path[-5:] != ".html"]
-    outputs = static_files + page_outputs + check_memo.site_files_of(config, infos, moved)
+    outputs = static_files + page_outputs + check_memo.site_files_of(config, pages, moved)
     if not editor_pages:  # the preview starts afresh each time: only published sites remember
         problems += vanished_addresses(config, out, outputs)
     checked = {**static_records(static_files, config.base_path), **records}
@@ -195,9 +192,6 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
                         tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs), assets)
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
-
-
-_INFO = operator.attrgetter("info")
 
 
 def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tuple[str, str]]) -> dict[str, str]:
@@ -312,15 +306,46 @@ def file_key(rel: str, kind: str, raw: bytes) -> str:
     return digest(rel, kind, raw)
 
 
+@dataclass
+class ParsedFiles:
+    """What the later stages take of the parsed files."""
+
+    results: list[Parsed]  # each file's (article or None, problems, its ArticleChecks), in the files' order
+    articles: list[Article]
+    checks: dict[str, ArticleChecks]  # by file
+    grades: dict[str, float]  # each article's reading grade, by file
+    problems: list[Problem]
+
+    @staticmethod
+    def of(results: list[Parsed], last: ParsedFiles | None = None, places=()) -> ParsedFiles:
+        """With `last`: the results are its results but at `places`, so only there can checks differ."""
+        if last is None:
+            checks = {article.document.path: checked for article, _, checked in results if article}
+            grades = {path: checked.grade for path, checked in checks.items()}
+        else:
+            checks, grades = dict(last.checks), dict(last.grades)
+            for place in places:
+                article = last.results[place][0]
+                if article:
+                    checks.pop(article.document.path, None)
+                    grades.pop(article.document.path, None)
+            for place in places:
+                article, _, checked = results[place]
+                if article:
+                    checks[article.document.path], grades[article.document.path] = checked, checked.grade
+        return ParsedFiles(results, [article for article, _, _ in results if article], checks, grades,
+                           [problem for _, found, _ in results for problem in found])
+
+
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,
-              config: Config) -> list[Parsed]:
+              config: Config) -> ParsedFiles:
     """Parsed articles, from the cache where the file (and the snippets) are unchanged. Where
     the files are the last call's (as many), only those whose key changed are looked up."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
-    last_keys, last_parsed = cache.last_parse
-    if len(last_keys) == len(keys):
-        parsed, places = list(last_parsed), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
+    last_keys, last = cache.last_parse
+    if last is not None and len(last_keys) == len(keys):
+        parsed, places = list(last.results), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
     else:
         parsed, places = [None] * len(keys), range(len(keys))
     in_memory, missing = cache.documents, []
@@ -339,10 +364,12 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
         cache.put_document(keys[place], parsed[place], packed)
     if isinstance(places, range):
         cache.keep_only_documents(set(keys))
+        files = ParsedFiles.of(parsed)
     else:  # only looked-up files' articles can have left; one may have moved to another place
         cache.forget_documents({last_keys[place] for place in places} - {keys[place] for place in places})
-    cache.last_parse = (keys, parsed)
-    return parsed
+        files = ParsedFiles.of(parsed, last, places)
+    cache.last_parse = (keys, files)
+    return files
 
 
 def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cache: BuildCache) -> tuple[ParseTask, str]:

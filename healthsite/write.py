@@ -80,10 +80,17 @@ class CheckMemo:
             return None
         return list(itertools.compress(paths, map(operator.is_not, values, last_values)))
 
-    def site_files_of(self, config: Config, pages: list[PageInfo], moved: dict[str, str]) -> list[Output]:
-        made_from = (config, pages, moved)  # unchanged pages hand back the very same infos: compared at once
-        if self.site_files_made_from != made_from:
-            self.site_files, self.site_files_made_from = site_files(config, pages, moved), made_from
+    def site_files_of(self, config: Config, pages: list, moved: dict[str, str]) -> list[Output]:
+        """`site_files` of these pages' infos (`plan.Page`s), the last ones where only pages
+        that are new objects (most are the last plan's) could differ, and their infos do not."""
+        last = self.site_files_made_from
+        if last and last[0] == config and last[2] == moved and len(last[1]) == len(pages):
+            places = itertools.compress(range(len(pages)), map(operator.is_not, pages, last[1]))
+            if all(pages[place].info == last[1][place].info for place in places):
+                self.site_files_made_from = (config, pages, moved)
+                return self.site_files
+        infos = [info for info in map(operator.attrgetter("info"), pages) if info.path[-5:] != ".html"]  # not 404.html
+        self.site_files, self.site_files_made_from = site_files(config, infos, moved), (config, pages, moved)
         return self.site_files
 
 
@@ -474,11 +481,10 @@ def update_site(outputs: list[Output], out: Path, build: str, previous: frozense
     so a build killed midway is never taken for either build (the next one writes afresh)."""
     out = out.resolve()
     _mark(out, "")
-    wanted: set[str] = set()
+    wanted = {item.path for item in outputs}
     prefix = str(out) + os.sep
     for item in outputs:
-        wanted.add(item.path)
-        if isinstance(item.body, Published) and item.body == prefix + item.path:
+        if type(item.body) is Published and item.body == prefix + item.path:
             continue  # an unchanged page, already there
         target = _inside(out, item.path)
         if _same_bytes(target, item):

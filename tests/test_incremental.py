@@ -785,7 +785,11 @@ def test_the_preview_keeps_in_memory_only_the_articles_of_the_files_as_they_are(
         leg.write_text(leg.read_text().replace("\n## ", f"\n{sentence}\n\n## ", 1))
         build()  # equal to a cold build
         assert len(build.cache.documents) == held
-    assert [a.document.path for a, _, _ in build.cache.last_parse[1]].count("content/conditions/leg-cramps.md") == 1
+    from healthsite.pipeline import ParsedFiles
+    spliced = build.cache.last_parse[1]
+    assert [a.document.path for a in spliced.articles].count("content/conditions/leg-cramps.md") == 1
+    whole = ParsedFiles.of(spliced.results)  # the checks and grades made from every file again
+    assert (spliced.checks, spliced.grades, spliced.problems) == (whole.checks, whole.grades, whole.problems)
 
 
 def _watched_build(build: CheckedBuilds, *changed: str, checked: bool = True):
