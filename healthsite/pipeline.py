@@ -189,7 +189,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     problems = sort_problems(problems)
     # Named by its inputs: a build is a function of them, so the same inputs make the same files.
     manifest = Manifest(digest("build", inputs), inputs, records,
-                        tuple(p for p in problems if p.severity == "warning"), frozenset(o.path for o in outputs), assets)
+                        tuple(p for p in problems if p.severity == "warning"), check_memo.output_files(outputs), assets)
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
                  grades=grades)
 
@@ -636,7 +636,7 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
         try:
             previous = published_manifest(cache, out) if in_place and not search else None
             if previous:
-                update_site(build.outputs, out, build.manifest.build, previous.files)
+                update_site(build.outputs, out, build.manifest.build, previous.files, build.manifest.files)
             else:
                 write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True

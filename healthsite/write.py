@@ -52,15 +52,18 @@ class CheckMemo:
         self.clean: dict[str, PageRecord] = {}  # pages whose links all led somewhere, with the record checked
         self.broken: set[str] = set()  # pages with a link that led nowhere
         self.records: tuple[list, list] = ([], [])  # the last records checked: their paths and values, in order
-        self.paths: list[str] = []  # the last outputs' paths, in order
-        self.path_set: set[str] = set()
+        self.outputs: list[Output] | None = None  # the outputs last asked about, their paths in order, and as a set
+        self.paths: list[str] = []
+        self.path_set: frozenset[str] = frozenset()
         self.clashes: list[Problem] | None = None  # what the last clash check found in them
 
-    def output_files(self, outputs: list[Output]) -> set[str]:
+    def output_files(self, outputs: list[Output]) -> frozenset[str]:
         """The outputs' paths: the last set object while they are the same paths."""
-        paths = [out.path for out in outputs]
-        if paths != self.paths:
-            self.paths, self.path_set, self.clashes = paths, set(paths), None
+        if outputs is not self.outputs:
+            paths = [out.path for out in outputs]
+            if paths != self.paths:
+                self.paths, self.path_set, self.clashes = paths, frozenset(paths), None
+            self.outputs = outputs
         return self.path_set
 
     def url_clashes_of(self, outputs: list[Output]) -> list[Problem]:
@@ -473,15 +476,18 @@ def _replace(item: Output, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def update_site(outputs: list[Output], out: Path, build: str, previous: frozenset[str]) -> None:
+def update_site(outputs: list[Output], out: Path, build: str, previous: frozenset[str],
+                wanted: frozenset[str] | None = None) -> None:
     """Change only what changed in a folder a build wrote, whose files were `previous`: the
     preview's write, where an edit changes a page or two of thousands. Each file is replaced
     in one step (a reader gets the old page or the new one, never half of one), but not the
     folder as a whole, as `write_site` does. While files change, the marker names no build,
-    so a build killed midway is never taken for either build (the next one writes afresh)."""
+    so a build killed midway is never taken for either build (the next one writes afresh).
+    `wanted`: the outputs' paths, where the build has them."""
     out = out.resolve()
     _mark(out, "")
-    wanted = {item.path for item in outputs}
+    if wanted is None:
+        wanted = frozenset(item.path for item in outputs)
     prefix = str(out) + os.sep
     for item in outputs:
         if type(item.body) is Published and item.body == prefix + item.path:
@@ -490,7 +496,7 @@ def update_site(outputs: list[Output], out: Path, build: str, previous: frozense
         if _same_bytes(target, item):
             continue  # a static file as it was
         _replace(item, target)
-    for path in sorted(previous - wanted):
+    for path in sorted(previous - wanted) if previous is not wanted else ():
         gone = _inside(out, path)
         gone.unlink(missing_ok=True)
         for folder in gone.parents:  # its folders too, once empty (`/old-name/` of a renamed page)
