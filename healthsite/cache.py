@@ -149,8 +149,9 @@ class BuildCache:
         self.link_pairs: dict[tuple[str, str], tuple[str, str]] = {}
         self.listings = Listings()  # content folders, as last listed
         # The project files a watcher saw change since the last build read them (the preview's,
-        # taken by the next build); None: no watcher vouches that the others did not change.
+        # taken by the next build's read); None: no watcher vouches that the others did not change.
         self.watched: set[str] | None = None
+        self.statuses_checked = False  # every file's status was compared with the one it was read at, in this process
         self.content_listing: tuple | None = None  # the last content_files() result, and the files it lists
         self._saved_index = b""  # file_status and listings as the SQLite file has them
         self.lint_memo = LintMemo()  # what the last site-wide checks found

@@ -61,8 +61,8 @@ class LintMemo:
 def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleChecks] = {},
          memo: LintMemo | None = None) -> list[Problem]:
     memo = memo or LintMemo()
-    last_site, memo.site = memo.site, site
-    if memo.settings == (config, day) and site.update and site.update[0]() is last_site:
+    last_site, memo.site = memo.site, None  # the site checked, once checked: a check that raised left the memo half done
+    if last_site is not None and memo.settings == (config, day) and site.update and site.update[0]() is last_site:
         # The last site with new entities of the same names put in (`GraphMemo`): only they are checked.
         for key, entity in site.update[1].items():
             if key in memo.entities:
@@ -79,6 +79,7 @@ def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleC
         if names != memo.names:
             memo.names, memo.clashes = names, _name_clashes(site)
     problems += [_clash_problem(site.entities[key], name, others) for key, name, others in memo.clashes]
+    memo.site = site
     return problems
 
 

@@ -119,12 +119,16 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     templates, found = check_templates(config)
     templates_ok = not found
     problems += found
-    watched, cache.watched = cache.watched, None
-    if watched is not None and "config.yaml" in watched:
-        watched = None  # a new max_file_size changes what every file's status is compared with
+    watched = cache.watched
+    if watched is not None and ("config.yaml" in watched or any(os.path.isdir(config.root / rel) for rel in watched)):
+        # A new max_file_size changes what every status is compared with; a folder moved in
+        # or renamed is one event, not one per file in it.
+        watched = None
     files, found = list_content(config, cache, watched)
     problems += found
     raws = read_files(files, config, problems, cache.file_status, watched)
+    cache.watched = None  # read: a build that raised before this still reads what was named to it
+    cache.statuses_checked = cache.statuses_checked or watched is None
     # What every page depends on; static files only through their URLs (`render_site` swaps a new
     # version in), templates only through its own (`render.template_keys`).
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items())))

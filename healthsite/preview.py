@@ -50,7 +50,9 @@ class Preview:
         config, problems = self.config()
         if self.cache is None:  # builds run one at a time, so only one thread ever uses it
             self.cache = project_cache(config)
-        self.cache.watched = set(changed) if changed is not None else None
+        # What the last builds were told of and did not read (they raised first) is still to read.
+        pending = self.cache.watched or set()
+        self.cache.watched = pending | set(changed) if changed is not None and self.cache.statuses_checked else None
         # No search index in the preview: it would slow every rebuild; `build` makes it.
         with cycle_collection_paused(freeze_survivors=True):
             build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True,

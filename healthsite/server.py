@@ -83,7 +83,8 @@ def _run(preview: Preview, root: Path) -> int:
         return 2
     loop = ioloop.IOLoop.current()
     executor = ThreadPoolExecutor(max_workers=1)  # one build at a time
-    watcher = Watcher(root, loop, functools.partial(rebuild_and_reload, preview, executor))
+    watcher = Watcher(root, loop, functools.partial(rebuild_and_reload, preview, executor),
+                      functools.partial(unseen_changes, preview, executor))
     watcher.start()
     # Each stops the loop, so the drafts' folder is removed. Ctrl-C too, set here: a shell that
     # starts a command in the background without job control has it ignore SIGINT.
@@ -114,14 +115,11 @@ def _listen(app: web.Application, host: str, port: int) -> httpserver.HTTPServer
     return None
 
 
-async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list[str]) -> set[str]:
-    """Rebuild in the worker thread; then, back on the IO loop's thread, make the build the
-    current one, tell the terminal and reload the browsers. Tornado's sockets are not
-    thread-safe, and the handlers read the preview's state on this thread.
-
-    The build reads only the content files the watcher named. Once the browsers reload, every
-    file is looked at in the worker thread: what the watcher missed (it can drop events) is
-    returned, to be built next."""
+async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list[str]) -> None:
+    """Rebuild in the worker thread (reading only the content files the watcher named); then,
+    back on the IO loop's thread, make the build the current one, tell the terminal and reload
+    the browsers. Tornado's sockets are not thread-safe, and the handlers read the preview's
+    state on this thread."""
     started = time.perf_counter()
     loop = ioloop.IOLoop.current()
     try:
@@ -134,9 +132,11 @@ async def rebuild_and_reload(preview: Preview, executor: Executor, changed: list
     what = f"{_first_few(changed)} changed"
     preview.reported = report(build, what, time.perf_counter() - started, preview.reported)
     reload_browsers()
-    if build is None:
-        return set()
-    return await loop.run_in_executor(executor, preview.unseen_changes)
+
+
+async def unseen_changes(preview: Preview, executor: Executor) -> set[str]:
+    """The files changed that the watcher did not report, looked for in the worker thread (between builds)."""
+    return await ioloop.IOLoop.current().run_in_executor(executor, preview.unseen_changes)
 
 
 def _first_few(changed: list[str]) -> str:

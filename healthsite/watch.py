@@ -16,17 +16,21 @@ from watchdog.observers import Observer
 from .files import is_editor_temp
 
 DEBOUNCE_SECONDS = 0.01  # a burst of saves (or a git checkout) within this gap is one rebuild
+VERIFY_SECONDS = 1.0  # this long after a burst's rebuilds, with no save since: look for what went unseen
 WATCHED_FOLDERS = ("content", "templates", "static")
 
 
 class Watcher(FileSystemEventHandler):
-    """Calls `rebuild(changed paths)` on the IO loop once per burst of changes under `root`;
-    the paths it returns (changes it found that were not reported) are built next."""
+    """Calls `rebuild(changed paths)` on the IO loop once per burst of changes under `root`.
+    The rebuild reads only the files named; an observer can drop events, so once the burst's
+    rebuilds are over and no save came for a moment, `verify()` names any file that changed
+    unseen, and those are built as if saved."""
 
-    def __init__(self, root: Path, loop: ioloop.IOLoop, rebuild: Callable[[list[str]], Awaitable[set[str] | None]]):
-        self.root, self.loop, self.rebuild = root.resolve(), loop, rebuild
+    def __init__(self, root: Path, loop: ioloop.IOLoop, rebuild: Callable[[list[str]], Awaitable[None]],
+                 verify: Callable[[], Awaitable[set[str]]] | None = None):
+        self.root, self.loop, self.rebuild, self.verify = root.resolve(), loop, rebuild, verify
         self.changed: set[str] = set()
-        self.timer = None
+        self.timer = self.verify_timer = None
         self.running = False
         self.observer = Observer()
         self.watches: dict[str, object] = {}  # watched folder -> its watchdog watch
@@ -71,8 +75,8 @@ class Watcher(FileSystemEventHandler):
     def _relevant(self, path) -> str | None:
         """The path relative to the project if a change there can change the site, else None."""
         path = Path(os.fsdecode(path))  # watchdog gives bytes for a folder watched by bytes
-        try:
-            rel = path.resolve().relative_to(self.root)
+        try:  # the folder resolved, not the file: a link is named as itself, not as what it leads to
+            rel = (path.parent.resolve() / path.name).relative_to(self.root)
         except ValueError:
             return None
         if is_editor_temp(rel.name):
@@ -102,6 +106,17 @@ class Watcher(FileSystemEventHandler):
         try:
             while self.changed and not self.timer:
                 changed, self.changed = sorted(self.changed), set()
-                self.changed.update(await self.rebuild(changed) or ())
+                await self.rebuild(changed)
         finally:
             self.running = False
+            if self.verify:
+                if self.verify_timer:
+                    self.loop.remove_timeout(self.verify_timer)
+                self.verify_timer = self.loop.call_later(VERIFY_SECONDS, self._verify)
+
+    async def _verify(self) -> None:
+        self.verify_timer = None
+        if self.running or self.timer:
+            return  # a rebuild is on its way, and looks again after
+        for rel in sorted(await self.verify()):
+            self._note(rel)

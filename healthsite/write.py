@@ -74,11 +74,11 @@ class CheckMemo:
         return self.clashes
 
     def new_records(self, records: dict[str, PageRecord]) -> list[str] | None:
-        """The pages whose record is not the one the last call was given (None: other pages, or
-        in another order, than then), and remember these records."""
+        """The pages whose record is not one the last link check checked (None: other pages,
+        or in another order, than then)."""
         paths, values = list(records), list(records.values())
         last_paths, last_values = self.records
-        self.records = (paths, values)
+        self.records = ([], [])  # until this check ends: one that raised leaves no records checked
         if paths != last_paths:
             return None
         return list(itertools.compress(paths, map(operator.is_not, values, last_values)))
@@ -250,6 +250,8 @@ def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: 
             else:
                 memo.clean.pop(path, None)
                 memo.broken.add(path)
+    if memo is not None:
+        memo.records = (list(records), list(records.values()))
     return problems
 
 

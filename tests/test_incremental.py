@@ -840,6 +840,87 @@ def test_the_preview_reads_only_the_files_its_watcher_names_and_then_finds_what_
     assert not (build.site / "public/conditions/added-article").exists()
 
 
+def test_a_content_folder_swapped_in_whole_is_read_whole(tmp_path, monkeypatch):
+    """Moving a folder in is one event naming the folder, none for the files in it: a watched
+    build then looks at every file (found by a hostile review: it trusted the old ones)."""
+    import healthsite.pipeline as pipeline
+    monkeypatch.setattr(pipeline, "settled", lambda status: True)
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    shutil.copytree(build.site / "content", build.site / "content.new")
+    back = build.site / "content.new/conditions/back-spasms.md"
+    back.write_text(back.read_text().replace("\n## ", "\nIn the folder moved in.\n\n## ", 1))
+    (build.site / "content").rename(build.site / "content.old")
+    (build.site / "content.new").rename(build.site / "content")
+    _watched_build(build, "content", "content.new")
+    assert "In the folder moved in." in (build.site / "public/conditions/back-spasms/index.html").read_text()
+
+
+def test_the_watcher_names_a_link_as_itself_not_as_what_it_leads_to(tmp_path):
+    from tornado import ioloop
+
+    from healthsite.watch import Watcher
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes/leg.md").write_text("text")
+    (tmp_path / "content/conditions").mkdir(parents=True)
+    link = tmp_path / "content/conditions/leg-cramps.md"
+    link.symlink_to("../../notes/leg.md")
+    watcher = Watcher(tmp_path, ioloop.IOLoop.current(), None)
+    assert watcher._relevant(str(link)) == "content/conditions/leg-cramps.md"
+    assert watcher._relevant(str(tmp_path / "notes/leg.md")) is None
+
+
+def test_a_check_that_raised_midway_leaves_the_next_to_check_every_article(tmp_path, monkeypatch):
+    """The lint memo names the site it checked only once the check ended (found by a hostile
+    review: a check that raised after an edit lost that article's warnings for good)."""
+    import healthsite.lint as lint_module
+    from healthsite.pipeline import build_site
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    leg = build.site / "content/conditions/leg-cramps.md"
+    leg.write_text(leg.read_text().replace("\n## ", "\nSee http://example.org/cramps for more.\n\n## ", 1))
+    real_checks = lint_module._condition_checks
+    monkeypatch.setattr(lint_module, "_condition_checks", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        build()
+    monkeypatch.setattr(lint_module, "_condition_checks", real_checks)
+    back = build.site / "content/conditions/back-spasms.md"
+    back.write_text(back.read_text().replace("\n## ", "\nAnother edit.\n\n## ", 1))
+    result = build()
+    assert result.problems == build_site(build.config, drafts=True, editor_pages=True, search=False,
+                                         cache=BuildCache()).problems
+
+
+def test_files_named_to_a_preview_build_that_raised_are_read_by_the_next(tmp_path, monkeypatch):
+    """A rebuild that raised before reading keeps the files it was told of for the next; and
+    the first build, which compares every file's status, must end before any is trusted."""
+    import healthsite.pipeline as pipeline
+    from healthsite.preview import Preview
+    monkeypatch.setattr(pipeline, "settled", lambda status: True)
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    earlier = project_cache(config)  # a `build` before the preview started: each file's status, on disk
+    publish(config, search=False, cache=earlier)
+    earlier.close()
+    preview = Preview(site / "config.yaml", "127.0.0.1", 8000, tmp_path / "out")
+    real_snippets = pipeline.read_snippets
+    monkeypatch.setattr(pipeline, "read_snippets", lambda config: 1 / 0)  # before the files are read
+    with pytest.raises(ZeroDivisionError):
+        preview.rebuild()
+    monkeypatch.setattr(pipeline, "read_snippets", real_snippets)
+    leg, back = site / "content/conditions/leg-cramps.md", site / "content/conditions/back-spasms.md"
+    back.write_text(back.read_text().replace("\n## ", "\nEdited before the preview read anything.\n\n## ", 1))
+    preview.rebuild(["content/conditions/leg-cramps.md"])  # no status compared yet: every file read
+    assert "Edited before the preview read anything." in (tmp_path / "out/conditions/back-spasms/index.html").read_text()
+    leg.write_text(leg.read_text().replace("a link is not a name", "a link is never a name"))
+    monkeypatch.setattr(pipeline, "read_snippets", lambda config: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        preview.rebuild(["content/conditions/leg-cramps.md"])
+    monkeypatch.setattr(pipeline, "read_snippets", real_snippets)
+    preview.rebuild(["content/conditions/back-spasms.md"])
+    assert "a link is never a name" in (tmp_path / "out/_outline/leg-cramps/index.html").read_text()
+
+
 def test_a_file_read_while_its_status_was_unsettled_is_not_trusted_by_a_watched_build(tmp_path, monkeypatch):
     """A file saved twice within the file system's clock tick can keep its status, so a
     file read just after a save has its status forgotten, not left at the older read's:

@@ -353,27 +353,33 @@ def test_ctrl_c_stops_the_preview_even_when_started_in_the_background(site):
     assert any("stopped" in line for line in running.lines), "".join(running.lines)
 
 
-def test_changes_a_rebuild_finds_the_watcher_missed_are_built_next(tmp_path):
-    """A rebuild reads only the files the watcher named, then returns those it finds changed
-    unseen (`Preview.unseen_changes`): the watcher builds them next, at once."""
+def test_changes_the_watcher_missed_are_found_after_the_rebuilds_and_built(tmp_path, monkeypatch):
+    """A rebuild reads only the files the watcher named; a moment after a burst's rebuilds,
+    `verify` (`Preview.unseen_changes`) names what changed unseen, and the watcher builds it."""
     import asyncio
     import threading
 
     from tornado import ioloop
 
-    from healthsite.watch import Watcher
-    calls = []
+    import healthsite.watch as watch
+    monkeypatch.setattr(watch, "VERIFY_SECONDS", 0.01)
+    calls, verified = [], []
 
     async def rebuild(changed):
         calls.append(changed)
-        return {"content/conditions/missed.md"} if len(calls) == 1 else set()
+
+    async def verify():
+        verified.append(len(calls))
+        return {"content/conditions/missed.md"} if len(verified) == 1 else set()
 
     async def saved_once():
-        watcher = Watcher(tmp_path, ioloop.IOLoop.current(), rebuild)
+        watcher = watch.Watcher(tmp_path, ioloop.IOLoop.current(), rebuild, verify)
         watcher.changed.add("content/conditions/saved.md")
         await watcher._rebuild()
+        await asyncio.sleep(0.3)
 
     runner = threading.Thread(target=asyncio.run, args=(saved_once(),))  # this thread may run the browser's loop
     runner.start()
     runner.join(10)
     assert calls == [["content/conditions/saved.md"], ["content/conditions/missed.md"]]
+    assert verified == [1, 2]  # after each burst, once
