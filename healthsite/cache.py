@@ -141,9 +141,9 @@ class BuildCache:
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
-        self.published_outputs: dict = {}  # the last build's unchanged pages: (page, record, stamp, Output), by path (pipeline.render_site)
+        self.published_outputs: dict = {}  # pages found unchanged: (page, record, stamp, Output), by path (pipeline.render_site)
         self.last_parse: tuple[list, object] = ([], None)  # the last parse_all's keys and ParsedFiles
-        self.last_render: tuple | None = None  # the preview's last (pages, stamp, records, each page's output) (pipeline.render_site)
+        self.last_render: tuple | None = None  # the preview's last (pages, stamp, records, each page's output as published)
         # One object per distinct (href, file) link pair in the pages' records, which pickle then writes
         # once: every page links to the same few hundred pages (37 MB of manifest at 10,000 articles).
         self.link_pairs: dict[tuple[str, str], tuple[str, str]] = {}

@@ -371,6 +371,8 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
         files = ParsedFiles.of(parsed)
     else:  # only looked-up files' articles can have left; one may have moved to another place
         cache.forget_documents({last_keys[place] for place in places} - {keys[place] for place in places})
+        if len(cache.documents) > len(keys):  # parses kept by a call that raised before it ended
+            cache.keep_only_documents(set(keys))
         files = ParsedFiles.of(parsed, last, places)
     cache.last_parse = (keys, files)
     return files

@@ -45,8 +45,8 @@ class Preview:
     def rebuild(self, changed: list[str] | None = None) -> tuple[Build, str]:
         """Build the site into the output folder; return the build and the base path its
         pages are under. Runs in a worker thread, so it only reads `self`. `changed`: the
-        project files a watcher saw change since the last build (the others are not looked
-        at); None: any file may have."""
+        project files a watcher saw change since the last build (the other content files are
+        not looked at); None: any file may have."""
         config, problems = self.config()
         if self.cache is None:  # builds run one at a time, so only one thread ever uses it
             self.cache = project_cache(config)

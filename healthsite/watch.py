@@ -22,9 +22,10 @@ WATCHED_FOLDERS = ("content", "templates", "static")
 
 class Watcher(FileSystemEventHandler):
     """Calls `rebuild(changed paths)` on the IO loop once per burst of changes under `root`.
-    The rebuild reads only the files named; an observer can drop events, so once the burst's
-    rebuilds are over and no save came for a moment, `verify()` names any file that changed
-    unseen, and those are built as if saved."""
+    The rebuild reads only the content files named; an observer can drop events, so once the
+    burst's rebuilds are over and no save came for a moment (and once at the start: a file
+    saved during the first build), `verify()` names any content file that changed unseen, and
+    those are built as if saved. Templates and static files are read by every build."""
 
     def __init__(self, root: Path, loop: ioloop.IOLoop, rebuild: Callable[[list[str]], Awaitable[None]],
                  verify: Callable[[], Awaitable[set[str]]] | None = None):
@@ -40,6 +41,8 @@ class Watcher(FileSystemEventHandler):
             self._watch(name)
         self.observer.schedule(self, str(self.root), recursive=False)  # config.yaml, and folders made later
         self.observer.start()
+        if self.verify:  # a file saved during the first build, after it was read, made no event
+            self.verify_timer = self.loop.call_later(VERIFY_SECONDS, self._verify)
 
     def stop(self) -> None:
         self.observer.stop()

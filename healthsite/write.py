@@ -92,7 +92,7 @@ class CheckMemo:
             if all(pages[place].info == last[1][place].info for place in places):
                 self.site_files_made_from = (config, pages, moved)
                 return self.site_files
-        infos = [info for info in map(operator.attrgetter("info"), pages) if info.path[-5:] != ".html"]  # not 404.html
+        infos = [info for info in map(operator.attrgetter("info"), pages) if info.path[-5:] != ".html"]  # addresses, not files such as 404.html
         self.site_files, self.site_files_made_from = site_files(config, infos, moved), (config, pages, moved)
         return self.site_files
 

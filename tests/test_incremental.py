@@ -792,6 +792,33 @@ def test_the_preview_keeps_in_memory_only_the_articles_of_the_files_as_they_are(
     assert (spliced.checks, spliced.grades, spliced.problems) == (whole.checks, whole.grades, whole.problems)
 
 
+def test_a_parse_that_raised_midway_leaves_no_article_in_memory_for_good(tmp_path, monkeypatch):
+    """A file parsed by a call that raised before it ended is kept in memory by that call; the
+    next parse of the same files forgets it (found by a second read: it stayed)."""
+    import healthsite.pipeline as pipeline
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    held = len(build.cache.documents)
+    conditions = build.site / "content/conditions"
+    for name in ("leg-cramps.md", "back-spasms.md"):
+        (conditions / name).write_text((conditions / name).read_text().replace("\n## ", "\nFirst edit.\n\n## ", 1))
+    real_parse_files = pipeline.parse_files
+
+    def one_then_raise(*args, **kwargs):
+        results = real_parse_files(*args, **kwargs)
+        yield next(results)
+        raise RuntimeError("a worker died")
+
+    monkeypatch.setattr(pipeline, "parse_files", one_then_raise)
+    with pytest.raises(RuntimeError):
+        build()
+    monkeypatch.setattr(pipeline, "parse_files", real_parse_files)
+    for name in ("leg-cramps.md", "back-spasms.md"):
+        (conditions / name).write_text((conditions / name).read_text().replace("First edit.", "Second edit."))
+    build()  # equal to a cold build
+    assert len(build.cache.documents) == held
+
+
 def _watched_build(build: CheckedBuilds, *changed: str, checked: bool = True):
     """A preview build told by its watcher that only these files changed (`checked`: and
     held to a cold build's bytes)."""

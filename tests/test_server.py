@@ -383,3 +383,31 @@ def test_changes_the_watcher_missed_are_found_after_the_rebuilds_and_built(tmp_p
     runner.join(10)
     assert calls == [["content/conditions/saved.md"], ["content/conditions/missed.md"]]
     assert verified == [1, 2]  # after each burst, once
+
+
+def test_the_watcher_looks_for_unseen_changes_once_it_starts(tmp_path, monkeypatch):
+    """A file saved during the first build, after the build read it, made no event (the
+    watcher starts after that build): a look a moment after the start finds it."""
+    import asyncio
+    import threading
+
+    from tornado import ioloop
+
+    import healthsite.watch as watch
+    monkeypatch.setattr(watch, "VERIFY_SECONDS", 0.01)
+    verified = []
+
+    async def verify():
+        verified.append(True)
+        return set()
+
+    async def started():
+        watcher = watch.Watcher(tmp_path, ioloop.IOLoop.current(), None, verify)
+        watcher.start()
+        await asyncio.sleep(0.3)
+        watcher.stop()
+
+    runner = threading.Thread(target=asyncio.run, args=(started(),))
+    runner.start()
+    runner.join(10)
+    assert verified == [True]
