@@ -265,8 +265,7 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
                 raws.append((known[1], (None, rel, kind, rel[rel.rindex("/") + 1:-3])))  # the stem: every one ends .md
                 continue
         if seen is not None:
-            status = status_of(path)
-            status = status + (config.max_file_size,) if status and stat.S_ISREG(status[-1]) else None  # not a link
+            status = _read_status(path, config)
             known = seen.get(rel)
             if status and known and known[0] == status:
                 raws.append((known[1], (None, rel, kind, path.stem)))
@@ -299,10 +298,16 @@ def unseen_changes(config: Config, cache: BuildCache) -> set[str]:
     missed = listed ^ last
     for path, rel, _ in files:
         known = cache.file_status.get(rel)
-        status = status_of(path)
-        if known and (status is None or known[0] != status + (config.max_file_size,)):
+        if known and known[0] != _read_status(path, config):
             missed.add(rel)
     return missed
+
+
+def _read_status(path: Path, config: Config) -> tuple | None:
+    """A content file's status as `read_files` keeps it (with the size limit it was read
+    under); None for a link or nothing, which is read every time."""
+    status = status_of(path)
+    return status + (config.max_file_size,) if status and stat.S_ISREG(status[-1]) else None
 
 
 def file_key(rel: str, kind: str, raw: bytes) -> str:
@@ -352,13 +357,13 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
         parsed, places = list(last.results), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
     else:
         parsed, places = [None] * len(keys), range(len(keys))
-    in_memory, missing = cache.documents, []
+    missing = []
     for place in places:
         task = raws[place][1]
-        found = in_memory.get(keys[place]) or cache.document(keys[place])
+        found = cache.document(keys[place])
         if found is None and task[0] is None:  # unchanged by its status (`read_files`), but its parse is not cached
             task, keys[place] = _read_now(task, keys[place], snippets_key, config, cache)
-            found = in_memory.get(keys[place]) or cache.document(keys[place])
+            found = cache.document(keys[place])
         if found is None:
             missing.append((place, task))
         parsed[place] = found
