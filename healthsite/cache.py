@@ -46,6 +46,9 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+DIGEST_WIDTH = 32  # characters of a `digest`
+
+
 def digest(*parts: str | bytes) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
@@ -142,7 +145,11 @@ class BuildCache:
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
         self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
         self.published_outputs: dict = {}  # pages found unchanged: (page, record, stamp, Output), by path (pipeline.render_site)
-        self.last_parse: tuple[list, object] = ([], None)  # the last parse_all's keys and ParsedFiles
+        # The last parse_all's keys, ParsedFiles, the read it parsed (as the cache keeps it) and the snippets' digest
+        self.last_parse: tuple[list, object, object, str] = ([], None, None, "")
+        # The last read: the content listing, each file's key and task (without its bytes), each
+        # file's place in the listing, and the keys joined (pipeline.read_content)
+        self.last_read: tuple | None = None
         self.last_render: tuple | None = None  # the preview's last (pages, stamp, records, each page's output as published)
         # One object per distinct (href, file) link pair in the pages' records, which pickle then writes
         # once: every page links to the same few hundred pages (37 MB of manifest at 10,000 articles).

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .article import Article, parse_article
-from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version, digest, unpack
+from .cache import CACHE_FOLDER, DIGEST_WIDTH, BuildCache, Manifest, PageRecord, code_version, digest, unpack
 from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes, settled, status_of
@@ -48,6 +48,9 @@ class Build:
     unchanged: bool = False  # nothing the site is made of changed since the build already at `out`
     rendered: int = 0  # pages rendered (the rest were unchanged)
     grades: dict[str, float] = field(default_factory=dict)  # reading grade of each article, by file
+    # The outputs that may differ from the files at `out`, where those are the build whose
+    # records are the first (None: any output may).
+    fresh: tuple[dict, list[Output]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -126,21 +129,20 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         watched = None
     files, found = list_content(config, cache, watched)
     problems += found
-    raws = read_files(files, config, problems, cache.file_status, watched)
+    raws, joined_keys, read_changes = read_content(files, config, problems, cache, watched)
     cache.watched = None  # read: a build that raised before this still reads what was named to it
     cache.statuses_checked = cache.statuses_checked or watched is None
     # What every page depends on; static files only through their URLs (`render_site` swaps a new
     # version in), templates only through its own (`render.template_keys`).
     settings_text = repr((config_key(config), day, drafts, search, editor_pages, sorted(snippets.items())))
-    inputs = digest(settings_text, repr(templates), repr([(o.path, digest(o.data)) for o in static_files]),
-                    "".join([key for key, _ in raws]))  # digests of one length: joined, as good as each apart
+    inputs = digest(settings_text, repr(templates), repr([(o.path, digest(o.data)) for o in static_files]), joined_keys)
     before = published_manifest(cache, out)
     if skip_unchanged and before and before.inputs == inputs and not has_errors(problems):
         lap("read")  # nothing changed since the build at `out`: its problems are still the problems
         return Build([], sort_problems(problems + list(before.problems)), None, time.perf_counter() - start,
                      timings=timings, manifest=before, unchanged=True)
     lap("read")
-    parsed = parse_all(raws, snippets, cache, jobs, config)
+    parsed = parse_all(raws, snippets, cache, jobs, config, read_changes)
     articles, checks, grades = parsed.articles, parsed.checks, parsed.grades
     problems += parsed.problems
     lap("parse")
@@ -170,32 +172,44 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed)
     lap("plan")
     try:
-        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident, keyed)
+        page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
+                                                                      resident, keyed)
     except StalePlan:  # a kept page's file changed behind the build's back, or it must be rendered: plan every page afresh
         cache.plan_memo = PlanMemo()
         pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key, keyed)
-        page_outputs, records, found, rendered = render_site(pages, base, renderer, cache, before, out, jobs, resident, keyed)
+        page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
+                                                                      resident, keyed)
     problems += found
     template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
     lap("render")
     if cache.check_memo is None:
         cache.check_memo = CheckMemo()
     check_memo = cache.check_memo
+    places = check_memo.begin(changes)  # None: every page is looked at
     moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
-    outputs = static_files + page_outputs + check_memo.site_files_of(config, pages, moved)
+    site_files = check_memo.site_files_of(config, pages, moved, places)
+    outputs = static_files + page_outputs + site_files
     if not editor_pages:  # the preview starts afresh each time: only published sites remember
         problems += vanished_addresses(config, out, outputs)
-    checked = {**static_records(static_files, config.base_path), **records}
-    problems += check_memo.url_clashes_of(outputs) + offsite_media(checked, outputs, config)
+    static = static_records(static_files, config.base_path)
+    checked = {**static, **records}
+    look_at = fresh = None
+    if places is not None:
+        # The files are the last ones (the static files too: their URLs are part of the render's
+        # stamp); only the pages made again, and the static files' records (made anew), can differ.
+        look_at = {*static, *(pages[place].path for place in places)}
+        fresh = (changes.records_before, static_files + [page_outputs[place] for place in places] + site_files)
+    problems += check_memo.url_clashes_of(outputs, places is not None) + offsite_media(checked, outputs, config, look_at)
     if not template_failed:
-        problems += broken_links(checked, outputs, config, check_memo)
+        problems += broken_links(checked, outputs, config, check_memo, look_at)
+        check_memo.end(records)
     lap("check")
     problems = sort_problems(problems)
     # Named by its inputs: a build is a function of them, so the same inputs make the same files.
     manifest = Manifest(digest("build", inputs), inputs, records,
                         tuple(p for p in problems if p.severity == "warning"), check_memo.output_files(outputs), assets)
     return Build(outputs, problems, site, time.perf_counter() - start, timings=timings, manifest=manifest, rendered=rendered,
-                 grades=grades)
+                 grades=grades, fresh=fresh)
 
 
 def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tuple[str, str]]) -> dict[str, str]:
@@ -245,6 +259,50 @@ def list_content(config: Config, cache: BuildCache, watched: set[str] | None) ->
     return found
 
 
+def read_content(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem], cache: BuildCache,
+                 watched: set[str] | None) -> tuple[list[tuple[str, ParseTask]], str, tuple | None]:
+    """`read_files` with the cache's file statuses, and the files' keys joined (digests of one
+    length: as good as each apart). Where the listing is the last read's and the watcher named
+    only files that can still be read, the last read's list with those files read again, and
+    the changes the parse can splice in: (the last read as kept, this read as kept, the places
+    read again)."""
+    last, cache.last_read = cache.last_read, None
+    if watched is not None and last is not None and last[0] is files:
+        raws, joined, places, found = list(last[1]), last[3], [], []
+        for rel in watched:
+            place = last[2].get(rel)
+            if place is None:
+                continue  # not a content file
+            path, _, kind = files[place]
+            read = _read_one(path, rel, kind, config, found, cache.file_status)
+            if read is None:  # it can no longer be read: the list is made again
+                break
+            raws[place], width = read, len(read[0])
+            joined = joined[:place * width] + read[0] + joined[(place + 1) * width:]
+            places.append(place)
+        else:
+            problems += found
+            kept = list(raws)
+            for place in places:
+                kept[place] = _without_bytes(raws[place])
+            cache.last_read = (files, kept, last[2], joined)
+            return raws, joined, (last[1], kept, places)
+    raws = read_files(files, config, problems, cache.file_status, watched)
+    joined = "".join([key for key, _ in raws])
+    if len(raws) == len(files) and len(joined) == len(raws) * DIGEST_WIDTH:  # one place a file: its changes can be spliced
+        cache.last_read = (files, [_without_bytes(read) for read in raws],
+                           {rel: place for place, (_, rel, _) in enumerate(files)}, joined)
+        return raws, joined, (None, cache.last_read[1], None)
+    return raws, joined, None
+
+
+def _without_bytes(read: tuple[str, ParseTask]) -> tuple[str, ParseTask]:
+    """What the cache keeps of a file read: its key and its task without its bytes (`parse_all`
+    reads them again where it needs them)."""
+    key, (raw, rel, kind, slug) = read
+    return read if raw is None else (key, (None, rel, kind, slug))
+
+
 def read_files(files: list[tuple[Path, str, str]], config: Config, problems: list[Problem],
                seen: dict[str, tuple[tuple, str]] | None = None,
                watched: set[str] | None = None) -> list[tuple[str, ParseTask]]:
@@ -258,34 +316,39 @@ def read_files(files: list[tuple[Path, str, str]], config: Config, problems: lis
     a file in `seen` that the watcher did not see change is not even looked at."""
     raws = []
     for path, rel, kind in files:
-        status = None
         if watched is not None and rel not in watched:
             known = seen.get(rel)
             if known:
                 raws.append((known[1], (None, rel, kind, rel[rel.rindex("/") + 1:-3])))  # the stem: every one ends .md
                 continue
-        if seen is not None:
-            status = _read_status(path, config)
-            known = seen.get(rel)
-            if status and known and known[0] == status:
-                raws.append((known[1], (None, rel, kind, path.stem)))
-                continue
-        raw, found = read_raw(path, rel, config, listed=True)
-        problems += found
-        key = None
-        if raw is not None:
-            key = file_key(rel, kind, raw)
-            raws.append((key, (raw, rel, kind, path.stem)))
-        if seen is not None:
-            if key and status and settled(status):
-                seen[rel] = (status, key)
-            else:  # what it knew of the file is out of date, and `watched` would trust it
-                seen.pop(rel, None)
+        read = _read_one(path, rel, kind, config, problems, seen)
+        if read is not None:
+            raws.append(read)
     if seen is not None and len(seen) > len(files):  # files gone since: their statuses would be kept for ever
         listed = {rel for _, rel, _ in files}
         for rel in [rel for rel in seen if rel not in listed]:
             del seen[rel]
     return raws
+
+
+def _read_one(path: Path, rel: str, kind: str, config: Config, problems: list[Problem],
+              seen: dict[str, tuple[tuple, str]] | None) -> tuple[str, ParseTask] | None:
+    """One file's key and task (see `read_files`); None if it cannot be read."""
+    status = None
+    if seen is not None:
+        status = _read_status(path, config)
+        known = seen.get(rel)
+        if status and known and known[0] == status:
+            return known[1], (None, rel, kind, path.stem)
+    raw, found = read_raw(path, rel, config, listed=True)
+    problems += found
+    key = file_key(rel, kind, raw) if raw is not None else None
+    if seen is not None:
+        if key and status and settled(status):
+            seen[rel] = (status, key)
+        else:  # what it knew of the file is out of date, and `watched` would trust it
+            seen.pop(rel, None)
+    return (key, (raw, rel, kind, path.stem)) if key else None
 
 
 def unseen_changes(config: Config, cache: BuildCache) -> set[str]:
@@ -324,39 +387,59 @@ class ParsedFiles:
     checks: dict[str, ArticleChecks]  # by file
     grades: dict[str, float]  # each article's reading grade, by file
     problems: list[Problem]
+    article_places: dict[str, int] = field(default_factory=dict)  # each article's place in `articles`, by file
 
     @staticmethod
     def of(results: list[Parsed], last: ParsedFiles | None = None, places=()) -> ParsedFiles:
-        """With `last`: the results are its results but at `places`, so only there can checks differ."""
-        if last is None:
-            checks = {article.document.path: checked for article, _, checked in results if article}
-            grades = {path: checked.grade for path, checked in checks.items()}
-        else:
-            checks, grades = dict(last.checks), dict(last.grades)
-            for place in places:
-                article = last.results[place][0]
-                if article:
-                    checks.pop(article.document.path, None)
-                    grades.pop(article.document.path, None)
-            for place in places:
-                article, _, checked = results[place]
-                if article:
-                    checks[article.document.path], grades[article.document.path] = checked, checked.grade
-        return ParsedFiles(results, [article for article, _, _ in results if article], checks, grades,
-                           [problem for _, found, _ in results for problem in found])
+        """With `last`: the results are its results but at `places`, so only there can anything
+        differ. Where each of those files still has an article (or still has none), the last
+        lists and tables are copied with those places changed, not made again from every file."""
+        if last is not None:
+            spliced = _spliced_files(results, last, places)
+            if spliced is not None:
+                return spliced
+        checks = {article.document.path: checked for article, _, checked in results if article}
+        articles = [article for article, _, _ in results if article]
+        return ParsedFiles(results, articles, checks, {path: checked.grade for path, checked in checks.items()},
+                           [problem for _, found, _ in results for problem in found],
+                           {article.document.path: place for place, article in enumerate(articles)})
+
+
+def _spliced_files(results: list[Parsed], last: ParsedFiles, places) -> ParsedFiles | None:
+    articles, checks, grades, problems = list(last.articles), dict(last.checks), dict(last.grades), last.problems
+    for place in places:
+        (old, old_found, _), (new, found, checked) = last.results[place], results[place]
+        if (old is None) != (new is None) or (new and new.document.path != old.document.path):
+            return None  # an article came or went: the lists are made again
+        if new:  # changed in place, so that the tables stay compact (and quick to copy)
+            articles[last.article_places[new.document.path]] = new
+            checks[new.document.path], grades[new.document.path] = checked, checked.grade
+        if found != old_found:
+            problems = None
+    if problems is None:
+        problems = [problem for _, found, _ in results for problem in found]
+    return ParsedFiles(results, articles, checks, grades, problems, last.article_places)
 
 
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,
-              config: Config) -> ParsedFiles:
+              config: Config, read: tuple | None = None) -> ParsedFiles:
     """Parsed articles, from the cache where the file (and the snippets) are unchanged. Where
-    the files are the last call's (as many), only those whose key changed are looked up."""
+    the files are the last call's (as many), only those whose key changed are looked up; where
+    `read` (see `read_content`) says the reads are the last call's with a few places read
+    again, only those keys are made and compared."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
-    keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
-    last_keys, last = cache.last_parse
-    if last is not None and len(last_keys) == len(keys):
-        parsed, places = list(last.results), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
+    last_keys, last, last_read, last_snippets = cache.last_parse
+    if read and read[2] is not None and last is not None and read[0] is last_read and snippets_key == last_snippets:
+        keys = list(last_keys)
+        for place in read[2]:
+            keys[place] = raws[place][0] + snippets_key
+        parsed, places = list(last.results), [place for place in read[2] if keys[place] != last_keys[place]]
     else:
-        parsed, places = [None] * len(keys), range(len(keys))
+        keys = [key + snippets_key for key, _ in raws]  # two digests: as good as a digest of both
+        if last is not None and len(last_keys) == len(keys):
+            parsed, places = list(last.results), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
+        else:
+            parsed, places = [None] * len(keys), range(len(keys))
     missing = []
     for place in places:
         task = raws[place][1]
@@ -379,7 +462,7 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
         if len(cache.documents) > len(keys):  # parses kept by a call that raised before it ended
             cache.keep_only_documents(set(keys))
         files = ParsedFiles.of(parsed, last, places)
-    cache.last_parse = (keys, files)
+    cache.last_parse = (keys, files, read[1] if read else None, snippets_key)
     return files
 
 
@@ -415,6 +498,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     last_render, cache.last_render = cache.last_render, None
     places = _new_places(pages, last_render, stamp, published) if resident else None
     # Each page's output in this build (`placed`) and once it is published (`after`: its file).
+    changes = None
     if places is None:
         placed, after, records, places = [None] * len(pages), [None] * len(pages), {}, range(len(pages))
         # An unchanged page's output is the last build's object where it names the same file.
@@ -422,6 +506,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     else:
         after, records = list(last_render[3]), dict(last_render[2])
         placed, last = list(after), cache.published_outputs
+        changes = RenderChanges(last_render[2], last_render[0], places)
     for place in places:
         page = pages[place]
         path = page.path
@@ -457,6 +542,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
             problems.append(result.problem)
             placed[place] = after[place] = None
             records.pop(page.path, None)
+            changes = None  # a page missing: the outputs are not the last render's files
             continue
         if converted is not None:
             cache.put_page_html(html_keys[page.path], converted)
@@ -467,7 +553,20 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     cache.commit()
     if resident:
         cache.last_render = (pages, stamp, records, after)
-    return [output for output in placed if output is not None], records, problems, len(tasks)
+    if changes is not None:
+        return placed, records, problems, len(tasks), changes
+    return [output for output in placed if output is not None], records, problems, len(tasks), None
+
+
+@dataclass
+class RenderChanges:
+    """A resident render that spliced a few pages into the last one (see `render_site`): its
+    outputs are the last render's files, at the same places, with only the pages at `places`
+    made again; so the checks and the write need look at those only."""
+
+    records_before: dict  # the last render's records: what a memo must have checked to take the splice
+    pages_before: list
+    places: list[int]
 
 
 def _new_places(pages: list, last: tuple | None, stamp: str, published: dict) -> list[int] | None:
@@ -647,7 +746,8 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
         try:
             previous = published_manifest(cache, out) if in_place and not search else None
             if previous:
-                update_site(build.outputs, out, build.manifest.build, previous.files, build.manifest.files)
+                fresh = build.fresh[1] if build.fresh and build.fresh[0] is previous.pages else build.outputs
+                update_site(fresh, out, build.manifest.build, previous.files, build.manifest.files)
             else:
                 write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True

@@ -41,9 +41,13 @@ PUBLISHED = ".healthsite-published"  # the addresses a build published, one a li
 
 
 class CheckMemo:
-    """What the last build's site-wide files and link check were made from, so a build that
+    """What the last build's site-wide files and checks were made from, so a build that
     changed a page or two (the preview's) does not make them again for every page. An
-    explicit object, kept in the build cache."""
+    explicit object, kept in the build cache.
+
+    Where the memo ended the checks of the render a resident render spliced its pages into
+    (`begin`), only the spliced places are looked at: the other pages, their paths and their
+    records are that render's."""
 
     def __init__(self):
         self.site_files_made_from: tuple | None = None
@@ -51,24 +55,37 @@ class CheckMemo:
         self.files: set[str] = set()  # the files the last link check checked against
         self.clean: dict[str, PageRecord] = {}  # pages whose links all led somewhere, with the record checked
         self.broken: set[str] = set()  # pages with a link that led nowhere
-        self.records: tuple[list, list] = ([], [])  # the last records checked: their paths and values, in order
+        self.records: dict[str, PageRecord] = {}  # the last records checked
         self.outputs: list[Output] | None = None  # the outputs last asked about, their paths in order, and as a set
         self.paths: list[str] = []
         self.path_set: frozenset[str] = frozenset()
         self.clashes: list[Problem] | None = None  # what the last clash check found in them
+        self.ended: dict | None = None  # the render records whose checks last ended (`end`)
 
-    def output_files(self, outputs: list[Output]) -> frozenset[str]:
-        """The outputs' paths: the last set object while they are the same paths."""
+    def begin(self, changes) -> list[int] | None:
+        """The places to look at (None: every page): those of `changes` (a `RenderChanges`,
+        or None) where the checks last ended on the render it spliced into."""
+        spliced = changes is not None and self.ended is changes.records_before
+        self.ended = None  # until these checks end: checks that raise leave nothing to splice into
+        return changes.places if spliced else None
+
+    def end(self, records: dict[str, PageRecord]) -> None:
+        self.records = self.ended = records
+
+    def output_files(self, outputs: list[Output], same_paths: bool = False) -> frozenset[str]:
+        """The outputs' paths: the last set object while they are the same paths (as the
+        caller may know: `same_paths`)."""
         if outputs is not self.outputs:
-            paths = [out.path for out in outputs]
-            if paths != self.paths:
-                self.paths, self.path_set, self.clashes = paths, frozenset(paths), None
+            if not same_paths:
+                paths = [out.path for out in outputs]
+                if paths != self.paths:
+                    self.paths, self.path_set, self.clashes = paths, frozenset(paths), None
             self.outputs = outputs
         return self.path_set
 
-    def url_clashes_of(self, outputs: list[Output]) -> list[Problem]:
+    def url_clashes_of(self, outputs: list[Output], same_paths: bool = False) -> list[Problem]:
         """`url_clashes`: none where the last files clashed nowhere and these are the same files."""
-        self.output_files(outputs)
+        self.output_files(outputs, same_paths)
         if self.clashes is None or self.clashes:
             self.clashes = url_clashes(outputs)
         return self.clashes
@@ -76,19 +93,19 @@ class CheckMemo:
     def new_records(self, records: dict[str, PageRecord]) -> list[str] | None:
         """The pages whose record is not one the last link check checked (None: other pages,
         or in another order, than then)."""
-        paths, values = list(records), list(records.values())
-        last_paths, last_values = self.records
-        self.records = ([], [])  # until this check ends: one that raised leaves no records checked
-        if paths != last_paths:
+        last, self.records = self.records, {}  # until this check ends: one that raised leaves no records checked
+        if list(records) != list(last):
             return None
-        return list(itertools.compress(paths, map(operator.is_not, values, last_values)))
+        return list(itertools.compress(records, map(operator.is_not, records.values(), last.values())))
 
-    def site_files_of(self, config: Config, pages: list, moved: dict[str, str]) -> list[Output]:
+    def site_files_of(self, config: Config, pages: list, moved: dict[str, str], places: list[int] | None = None) -> list[Output]:
         """`site_files` of these pages' infos (`plan.Page`s), the last ones where only pages
-        that are new objects (most are the last plan's) could differ, and their infos do not."""
+        that are new objects (most are the last plan's; `places`, where known) could differ,
+        and their infos do not."""
         last = self.site_files_made_from
         if last and last[0] == config and last[2] == moved and len(last[1]) == len(pages):
-            places = itertools.compress(range(len(pages)), map(operator.is_not, pages, last[1]))
+            if places is None:
+                places = itertools.compress(range(len(pages)), map(operator.is_not, pages, last[1]))
             if all(pages[place].info == last[1][place].info for place in places):
                 self.site_files_made_from = (config, pages, moved)
                 return self.site_files
@@ -206,21 +223,22 @@ def url_clashes(outputs: list[Output]) -> list[Problem]:
 
 
 def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: Config,
-                 memo: CheckMemo | None = None) -> list[Problem]:
+                 memo: CheckMemo | None = None, look_at: set[str] | None = None) -> list[Problem]:
     """Every link from one page of the site to another must lead to a file the build writes.
 
     The links were recorded as each page was made; reported at the page's source file and,
     where the link is written there, its line. With a `memo`, a page whose record was found
     clean against the same set of files is not checked again (a page with a broken link
     always is: the line it names may have moved); where the records are the last ones with a
-    few new (`CheckMemo.new_records`), the others are not even looked at."""
+    few new (`look_at`, where the caller knows them; else `CheckMemo.new_records`), the
+    others are not even looked at."""
     files = memo.output_files(outputs) if memo is not None else {out.path for out in outputs}
     clean: dict[str, PageRecord] = {}
     look = records
     if memo is not None:
-        new = memo.new_records(records)
+        new = look_at if look_at is not None else memo.new_records(records)
         if memo.files is files and new is not None:  # the same files and pages: look at the new records only
-            clean, look = memo.clean, {path: records[path] for path in {*new, *memo.broken}}
+            clean, look = memo.clean, {path: records[path] for path in {*new, *memo.broken} if path in records}
         else:
             if memo.files == files:
                 clean = memo.clean
@@ -250,15 +268,18 @@ def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: 
             else:
                 memo.clean.pop(path, None)
                 memo.broken.add(path)
-    if memo is not None:
-        memo.records = (list(records), list(records.values()))
     return problems
 
 
-def offsite_media(records: dict[str, PageRecord], outputs: list[Output], config: Config) -> list[Problem]:
+def offsite_media(records: dict[str, PageRecord], outputs: list[Output], config: Config,
+                  look_at: set[str] | None = None) -> list[Problem]:
     """Images and media from other websites: each would tell that website who reads which
-    page, so they are errors unless config.yaml's allowed_media_hosts names the host."""
+    page, so they are errors unless config.yaml's allowed_media_hosts names the host.
+    `look_at`: the only records that may hold such media (the others are a published build's,
+    and a build with errors is never published)."""
     allowed = {*config.allowed_media_hosts, urlsplit(config.base_url).hostname}
+    if look_at is not None:
+        records = {path: records[path] for path in look_at if path in records}
     sources = None
     problems = []
     for path, record in records.items():

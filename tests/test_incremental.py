@@ -867,6 +867,64 @@ def test_the_preview_reads_only_the_files_its_watcher_names_and_then_finds_what_
     assert not (build.site / "public/conditions/added-article").exists()
 
 
+def test_the_previews_checks_and_write_look_only_at_the_pages_an_edit_made_again(tmp_path, monkeypatch):
+    """After an edit, the preview's link and media checks look at the pages made again (and
+    the static files') only, and its write is handed only those and the site-wide files;
+    what they find, and the files written, are still a cold build's."""
+    import healthsite.pipeline as pipeline
+    looked, handed = [], []
+    real_offsite, real_update = pipeline.offsite_media, pipeline.update_site
+    monkeypatch.setattr(pipeline, "offsite_media", lambda records, outputs, config, look_at=None: looked.append(
+        len(records) if look_at is None else len(look_at)) or real_offsite(records, outputs, config, look_at))
+    monkeypatch.setattr(pipeline, "update_site", lambda outputs, *args: handed.append(len(outputs)) or real_update(outputs, *args))
+    build = CheckedBuilds(tmp_path, preview=True)
+    first = build()
+    pages = len(first.outputs)
+    back = build.site / "content/conditions/back-spasms.md"
+    leg = build.site / "content/conditions/leg-cramps.md"
+    slashless = "See [leg cramps](/conditions/leg-cramps) too.\n\n## "
+    for article, old, new in ((back, "\n## ", "\n" + slashless), (leg, "\n## ", "\nAn edit.\n\n## "),
+                              (back, slashless, "")):
+        article.write_text(article.read_text().replace(old, new, 1))
+        mark = len(looked)
+        result = build()  # held to a cold build's bytes
+        cold = pipeline.build_site(build.config, drafts=True, editor_pages=True, search=False, cache=BuildCache())
+        assert result.problems == cold.problems
+        assert any("trailing slash" in p.message for p in result.problems) == (slashless in back.read_text())
+        assert looked[mark] < looked[0] and handed[-1] < pages, (looked, handed, pages)  # not every page
+
+
+def test_a_watched_build_reads_and_parses_only_the_named_files_even_after_a_parse_that_raised(tmp_path, monkeypatch):
+    """A watched build starts from the last read and parse with the named files' places
+    changed, not from every file; where the parse of the read it would start from raised,
+    the next parse compares every file's key (an edit read then is not lost)."""
+    import healthsite.pipeline as pipeline
+    monkeypatch.setattr(pipeline, "settled", lambda status: True)  # the fixture's files were all written just now
+    build = CheckedBuilds(tmp_path, preview=True)
+    build()
+    _watched_build(build)
+    listed: list[int] = []
+    real_read_files = pipeline.read_files
+    monkeypatch.setattr(pipeline, "read_files", lambda files, config, problems, seen, watched: (
+        seen is build.cache.file_status and listed.append(len(files))) or real_read_files(files, config, problems, seen, watched))
+    conditions = build.site / "content/conditions"
+    leg, back = conditions / "leg-cramps.md", conditions / "back-spasms.md"
+    leg.write_text(leg.read_text().replace("\n## ", "\nRead by a build whose parse raised.\n\n## ", 1))
+    real_parse_files = pipeline.parse_files
+    monkeypatch.setattr(pipeline, "parse_files", lambda *args: iter([1 / 0]))
+    with pytest.raises(ZeroDivisionError):
+        _watched_build(build, "content/conditions/leg-cramps.md")
+    monkeypatch.setattr(pipeline, "parse_files", real_parse_files)
+    back.write_text(back.read_text().replace("\n## ", "\nA later edit.\n\n## ", 1))
+    _watched_build(build, "content/conditions/back-spasms.md")  # held to a cold build's bytes
+    assert "Read by a build whose parse raised." in (build.site / "public/conditions/leg-cramps/index.html").read_text()
+    back.write_text(back.read_text().replace("A later edit.", "A last edit.\n\n# A level-1 heading"))
+    result = _watched_build(build, "content/conditions/back-spasms.md")
+    assert listed == [], listed  # no preview build looked at every file
+    assert "A last edit." in (build.site / "public/conditions/back-spasms/index.html").read_text()
+    assert any("level-1 heading" in p.message for p in result.problems)  # the file's new problems, not its last ones
+
+
 def test_a_content_folder_swapped_in_whole_is_read_whole(tmp_path, monkeypatch):
     """Moving a folder in is one event naming the folder, none for the files in it: a watched
     build then looks at every file (found by a hostile review: it trusted the old ones)."""
