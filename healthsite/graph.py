@@ -78,13 +78,28 @@ class Site:
     # Made by `GraphMemo` from another site: (a weak reference to that site, the entities that
     # are new objects here, by key); the rest of the graph is that site's.
     update: tuple | None = field(default=None, repr=False, compare=False)
+    # Where each entity is in `_listed` and which link targets name it, by key: what a site
+    # made from this one changes to put its new entities in (`_with_articles`).
+    _places: dict | None = field(default=None, repr=False, compare=False)
+    _named_by: dict | None = field(default=None, repr=False, compare=False)
 
     def all(self, kind: str) -> list[Entity]:
         """The entities of a kind, A to Z."""
         listed = self._listed.get(kind)
         if listed is None:
             listed = self._listed[kind] = sorted((e for e in self.entities.values() if e.kind == kind), key=lambda e: e.order)
+            self._places = None  # it has no place for these
         return list(listed)
+
+    def places(self) -> tuple[dict[Key, int], dict[Key, list[str]]]:
+        """Each listed entity's place in its kind's A to Z list, and the link targets that name each entity."""
+        if self._places is None:
+            self._places = {entity.key: place for kept in self._listed.values() for place, entity in enumerate(kept)}
+        if self._named_by is None:
+            self._named_by = {}
+            for target, entity in self.links.items():
+                self._named_by.setdefault(entity.key, []).append(target)
+        return self._places, self._named_by
 
     def related(self, entity: Entity, relation: str) -> list[Entity]:
         return [self.entities[key] for key in self.relations.get((entity.key, relation), [])]
@@ -118,21 +133,25 @@ class GraphMemo:
         self.site: Site | None = None
         self.problems: list[Problem] = []
 
-    def reuse(self, articles: list[Article], drafts: list[Article]) -> tuple[Site, list[Problem]] | None:
+    def reuse(self, articles: list[Article], drafts: list[Article], replaced: tuple | None = None) -> tuple[Site, list[Problem]] | None:
+        """`replaced`: (a list of articles, the (old, new) pairs that make `articles` of it), where known."""
         if self.site is None or len(articles) != len(self.articles) or len(drafts) != len(self.drafts):
             return None
+        if replaced is not None and replaced[0] is self.articles:
+            pairs = replaced[1]
+        else:  # the cache hands an unchanged file's article back as the same object
+            pairs = [(old, new) for old, new in zip(self.articles, articles) if old is not new]
         changed, moved = [], {}
-        for old, new in zip(self.articles, articles):
-            if old is not new:  # the cache hands an unchanged file's article back as the same object
-                (old_form, old_lines), (new_form, new_lines) = old.graph_shape, new.graph_shape
-                if old_form != new_form:
+        for old, new in pairs:
+            (old_form, old_lines), (new_form, new_lines) = old.graph_shape, new.graph_shape
+            if old_form != new_form:
+                return None
+            if old_lines != new_lines:  # lines typed above its links or entries: its problems move
+                moves = _line_moves(old_lines, new_lines)
+                if moves is None:
                     return None
-                if old_lines != new_lines:  # lines typed above its links or entries: its problems move
-                    moves = _line_moves(old_lines, new_lines)
-                    if moves is None:
-                        return None
-                    moved[new.document.path] = moves
-                changed.append(new)
+                moved[new.document.path] = moves
+            changed.append(new)
         if any(old is not new and old.graph_shape != new.graph_shape for old, new in zip(self.drafts, drafts)):
             return None
         problems = [dataclasses.replace(p, line=moved[p.path].get(p.line, p.line)) if p.path in moved else p
@@ -141,7 +160,8 @@ class GraphMemo:
         return self.site, list(self.problems)
 
     def remember(self, articles: list[Article], drafts: list[Article], site: Site, problems: list[Problem]) -> None:
-        self.articles, self.drafts, self.site, self.problems = list(articles), list(drafts), site, list(problems)
+        """(Lists their makers never change: the articles' is what the next `replaced` names.)"""
+        self.articles, self.drafts, self.site, self.problems = articles, drafts, site, list(problems)
 
 
 def _line_moves(old: tuple[int, ...], new: tuple[int, ...]) -> dict[int, int] | None:
@@ -174,21 +194,29 @@ def _with_articles(site: Site, changed: list[Article]) -> Site:
             if entity is not None and entry.kind in ENTITY_KINDS:
                 mentions = [Mention(doc.slug, entry) if m.condition == doc.slug else m for m in entity.mentions]
                 entities[key] = fresh[key] = dataclasses.replace(entity, mentions=mentions)
-    links = {target: entities[entity.key] for target, entity in site.links.items()}
-    # The same names, so the same A to Z order: the lists are the last site's, with the new entities.
-    listed = {kind: [entities[e.key] for e in kept] for kind, kept in site._listed.items()}
+    # The same names, so the same A to Z order and the same links: the last site's, with the new entities put in.
+    places, named_by = site.places()
+    links, listed = dict(site.links), dict(site._listed)
+    for key, entity in fresh.items():
+        for target in named_by.get(key, ()):
+            links[target] = entity
+        if key in places and entity.kind in listed:
+            if listed[entity.kind] is site._listed[entity.kind]:
+                listed[entity.kind] = list(listed[entity.kind])
+            listed[entity.kind][places[key]] = entity
     # The same old addresses (`redirect_from` is part of an article's shape), answered by the new entities.
     moved = {base: {path: entities[e.key] for path, e in paths.items()} for base, paths in site._redirects.items()}
     return Site(entities, links, site.relations, site.merged, site.abbreviations, _redirects=moved, _listed=listed,
-                update=(weakref.ref(site), fresh))
+                update=(weakref.ref(site), fresh), _places=places, _named_by=named_by)
 
 
 def build_graph(articles: list[Article], drafts: list[Article] = (), memo: GraphMemo | None = None,
-                sort_keys: SortKeys | None = None) -> tuple[Site, list[Problem]]:
+                sort_keys: SortKeys | None = None, replaced: tuple | None = None) -> tuple[Site, list[Problem]]:
     """Gather entities, resolve every wiki link, and record the relations (or, with a `memo`
     whose graph these articles do not change the shape of, put them into that graph).
-    `sort_keys`: the names' places in A to Z lists, as far as known (the cache's)."""
-    reused = memo.reuse(articles, drafts) if memo else None
+    `sort_keys`: the names' places in A to Z lists, as far as known (the cache's). `replaced`:
+    see `GraphMemo.reuse`."""
+    reused = memo.reuse(articles, drafts, replaced) if memo else None
     if reused:
         return reused
     site, problems = _build_graph(articles, drafts, sort_keys or SortKeys())

@@ -53,6 +53,7 @@ class LintMemo:
     def __init__(self):
         self.settings: tuple | None = None  # the config and day the entities' problems were found with
         self.entities: dict = {}  # key -> (entity, its ArticleChecks, problems)
+        self.problems: list = []  # the entities' problems, in the entities' order
         self.names: tuple | None = None
         self.clashes: list = []
         self.site: Site | None = None  # the site last checked
@@ -64,21 +65,25 @@ def lint(site: Site, config: Config, day: dt.date, checks: Mapping[str, ArticleC
     last_site, memo.site = memo.site, None  # the site checked, once checked: a check that raised left the memo half done
     if last_site is not None and memo.settings == (config, day) and site.update and site.update[0]() is last_site:
         # The last site with new entities of the same names put in (`GraphMemo`): only they are checked.
+        same = True
         for key, entity in site.update[1].items():
             if key in memo.entities:
-                memo.entities[key] = _entity_problems(entity, checks, config, day, memo.entities[key])
-        problems = [problem for _, _, found in memo.entities.values() for problem in found]
+                last = memo.entities[key]
+                memo.entities[key] = _entity_problems(entity, checks, config, day, last)
+                same = same and memo.entities[key][2] == last[2]
+        if not same:
+            memo.problems = [problem for _, _, found in memo.entities.values() for problem in found]
     else:
         kept, memo.entities = memo.entities if memo.settings == (config, day) else {}, {}
         memo.settings = (config, day)
         for entity in site.entities.values():
             if entity.article:
                 memo.entities[entity.key] = _entity_problems(entity, checks, config, day, kept.get(entity.key))
-        problems = [problem for _, _, found in memo.entities.values() for problem in found]
+        memo.problems = [problem for _, _, found in memo.entities.values() for problem in found]
         names = tuple((e.key, e.title, e.aliases, e.article is not None) for e in site.entities.values())
         if names != memo.names:
             memo.names, memo.clashes = names, _name_clashes(site)
-    problems += [_clash_problem(site.entities[key], name, others) for key, name, others in memo.clashes]
+    problems = memo.problems + [_clash_problem(site.entities[key], name, others) for key, name, others in memo.clashes]
     memo.site = site
     return problems
 

@@ -151,7 +151,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     hidden = [] if drafts else [a for a in articles if a.document.meta.draft]  # drafts: kept only to explain links to them
     if cache.graph_memo is None:
         cache.graph_memo = GraphMemo()
-    site, found = build_graph(published, hidden, cache.graph_memo, cache.sort_keys)
+    site, found = build_graph(published, hidden, cache.graph_memo, cache.sort_keys, parsed.replaced if drafts else None)
     problems += found + lint(site, config, day, checks, cache.lint_memo)
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode
@@ -388,6 +388,7 @@ class ParsedFiles:
     grades: dict[str, float]  # each article's reading grade, by file
     problems: list[Problem]
     article_places: dict[str, int] = field(default_factory=dict)  # each article's place in `articles`, by file
+    replaced: tuple | None = None  # (the last articles, the (old, new) pairs that make these of them), where spliced
 
     @staticmethod
     def of(results: list[Parsed], last: ParsedFiles | None = None, places=()) -> ParsedFiles:
@@ -407,6 +408,7 @@ class ParsedFiles:
 
 def _spliced_files(results: list[Parsed], last: ParsedFiles, places) -> ParsedFiles | None:
     articles, checks, grades, problems = list(last.articles), dict(last.checks), dict(last.grades), last.problems
+    pairs = []
     for place in places:
         (old, old_found, _), (new, found, checked) = last.results[place], results[place]
         if (old is None) != (new is None) or (new and new.document.path != old.document.path):
@@ -414,11 +416,13 @@ def _spliced_files(results: list[Parsed], last: ParsedFiles, places) -> ParsedFi
         if new:  # changed in place, so that the tables stay compact (and quick to copy)
             articles[last.article_places[new.document.path]] = new
             checks[new.document.path], grades[new.document.path] = checked, checked.grade
+            if new is not old:
+                pairs.append((old, new))
         if found != old_found:
             problems = None
     if problems is None:
         problems = [problem for _, found, _ in results for problem in found]
-    return ParsedFiles(results, articles, checks, grades, problems, last.article_places)
+    return ParsedFiles(results, articles, checks, grades, problems, last.article_places, (last.articles, pairs))
 
 
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,

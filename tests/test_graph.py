@@ -195,12 +195,23 @@ def test_a_memo_puts_same_shaped_articles_into_the_last_graph():
     reworded = condition("back-spasms", text.format(words="very dry."))
     assert reworded.graph_shape == before.graph_shape
     first.all("cause"), first.all("condition")  # the A to Z lists, carried over to the next graph with its entities
-    site, problems = build_graph([reworded, CRAMPS], memo=memo)
+    # Told of the replaced articles, but against a list that is not the memo's: it compares them all.
+    site, problems = build_graph([reworded, CRAMPS], memo=memo, replaced=([before, CRAMPS], []))
     assert site.relations is first.relations  # reused, not made again
+    assert _graph_value(site, problems) == _graph_value(*build_graph([reworded, CRAMPS]))
     fresh = build_graph([reworded, CRAMPS])[0]
     for kind in ("cause", "condition", "treatment"):
         assert [e.key for e in site.all(kind)] == [e.key for e in fresh.all(kind)]
         assert all(site.entities[e.key] is e for e in site.all(kind))
+    assert all(site.entities[e.key] is e for e in site.links.values())  # each link names the new entity
+    # Told of them against the memo's own list: only those are looked at.
+    site.all("treatment")  # listed only now, after its entities' places were found
+    again = condition("back-spasms", text.format(words="dry again.").replace("for [[medications]].", "for [[medications]] too."))
+    site, problems = build_graph([again, CRAMPS], memo=memo, replaced=(memo.articles, [(reworded, again)]))
+    assert site.entities[("cause", "dehydration")].mentions[0].entry.description.markdown == "dry again."
+    assert all(site.entities[e.key] is e for kind in ("cause", "treatment") for e in site.all(kind))
+    assert _graph_value(site, problems) == _graph_value(*build_graph([again, CRAMPS]))
+    site, problems = build_graph([reworded, CRAMPS], memo=memo)
     assert _graph_value(site, problems) == _graph_value(*build_graph([reworded, CRAMPS]))
     assert site.entities[("condition", "leg-cramps")] is first.entities[("condition", "leg-cramps")]
     assert site.entities[("cause", "dehydration")].mentions[0].entry.description.markdown == "very dry."
