@@ -46,9 +46,6 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-DIGEST_WIDTH = 32  # characters of a `digest`
-
-
 def digest(*parts: str | bytes) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in parts:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .article import Article, parse_article
-from .cache import CACHE_FOLDER, DIGEST_WIDTH, BuildCache, Manifest, PageRecord, code_version, digest, unpack
+from .cache import CACHE_FOLDER, BuildCache, Manifest, PageRecord, code_version, digest, unpack
 from .config import Config
 from .content import FOLDERS, content_files, read_document, read_raw, read_snippets
 from .files import list_files, read_bytes, settled, status_of
@@ -48,9 +48,9 @@ class Build:
     unchanged: bool = False  # nothing the site is made of changed since the build already at `out`
     rendered: int = 0  # pages rendered (the rest were unchanged)
     grades: dict[str, float] = field(default_factory=dict)  # reading grade of each article, by file
-    # The outputs that may differ from the files at `out`, where those are the build whose
-    # records are the first (None: any output may).
-    fresh: tuple[dict, list[Output]] | None = None
+    # The outputs that may differ from the files at `out` (None: any may). Only a render that
+    # spliced its pages into the published build's (`RenderChanges`) knows them.
+    fresh: list[Output] | None = None
 
     @property
     def ok(self) -> bool:
@@ -198,11 +198,11 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         # The files are the last ones (the static files too: their URLs are part of the render's
         # stamp); only the pages made again, and the static files' records (made anew), can differ.
         look_at = {*static, *(pages[place].path for place in places)}
-        fresh = (changes.records_before, static_files + [page_outputs[place] for place in places] + site_files)
+        fresh = static_files + [page_outputs[place] for place in places] + site_files
     problems += check_memo.url_clashes_of(outputs, places is not None) + offsite_media(checked, outputs, config, look_at)
     if not template_failed:
         problems += broken_links(checked, outputs, config, check_memo, look_at)
-        check_memo.end(records)
+        check_memo.end(records, checked)
     lap("check")
     problems = sort_problems(problems)
     # Named by its inputs: a build is a function of them, so the same inputs make the same files.
@@ -269,7 +269,9 @@ def read_content(files: list[tuple[Path, str, str]], config: Config, problems: l
     last, cache.last_read = cache.last_read, None
     if watched is not None and last is not None and last[0] is files:
         raws, joined, places, found = list(last[1]), last[3], [], []
-        for rel in watched:
+        # The files named, and those read every time: a link (no status is kept for it), and
+        # a file whose status was forgotten (read while unsettled; changed while parsed).
+        for rel in {*watched, *(rel for rel in last[2] if rel not in cache.file_status)}:
             place = last[2].get(rel)
             if place is None:
                 continue  # not a content file
@@ -277,7 +279,7 @@ def read_content(files: list[tuple[Path, str, str]], config: Config, problems: l
             read = _read_one(path, rel, kind, config, found, cache.file_status)
             if read is None:  # it can no longer be read: the list is made again
                 break
-            raws[place], width = read, len(read[0])
+            raws[place], width = read, len(read[0])  # keys are digests, of one width
             joined = joined[:place * width] + read[0] + joined[(place + 1) * width:]
             places.append(place)
         else:
@@ -289,7 +291,7 @@ def read_content(files: list[tuple[Path, str, str]], config: Config, problems: l
             return raws, joined, (last[1], kept, places)
     raws = read_files(files, config, problems, cache.file_status, watched)
     joined = "".join([key for key, _ in raws])
-    if len(raws) == len(files) and len(joined) == len(raws) * DIGEST_WIDTH:  # one place a file: its changes can be spliced
+    if len(raws) == len(files):  # one place a file: its changes can be spliced
         cache.last_read = (files, [_without_bytes(read) for read in raws],
                            {rel: place for place, (_, rel, _) in enumerate(files)}, joined)
         return raws, joined, (None, cache.last_read[1], None)
@@ -510,7 +512,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
     else:
         after, records = list(last_render[3]), dict(last_render[2])
         placed, last = list(after), cache.published_outputs
-        changes = RenderChanges(last_render[2], last_render[0], places)
+        changes = RenderChanges(last_render[2], places)
     for place in places:
         page = pages[place]
         path = page.path
@@ -569,7 +571,6 @@ class RenderChanges:
     made again; so the checks and the write need look at those only."""
 
     records_before: dict  # the last render's records: what a memo must have checked to take the splice
-    pages_before: list
     places: list[int]
 
 
@@ -750,8 +751,8 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
         try:
             previous = published_manifest(cache, out) if in_place and not search else None
             if previous:
-                fresh = build.fresh[1] if build.fresh and build.fresh[0] is previous.pages else build.outputs
-                update_site(fresh, out, build.manifest.build, previous.files, build.manifest.files)
+                update_site(build.outputs if build.fresh is None else build.fresh, out, build.manifest.build,
+                            previous.files, build.manifest.files)
             else:
                 write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True

@@ -118,14 +118,19 @@ class PlanMemo:
         page is then looked at for nothing), never miss one that does."""
         if self.fresh is None or changed is None:
             return None
-        if self.dependents is None:
-            self.dependents = {}
-            for owner, (_, deps) in self.pages.items():
-                self.made(owner, deps)
+        self.index_readers()
         stale: set = set()
         for dependency in changed:
             stale.update(self.dependents.get(dependency, ()))
         return stale
+
+    def index_readers(self) -> None:
+        """Make the index of readers (`stale_owners`), if there is none: a second at 10,000
+        articles, which the preview spends once its first build is done, not on the first save."""
+        if self.dependents is None:
+            self.dependents = {}
+            for owner, (_, deps) in self.pages.items():
+                self.made(owner, deps)
 
     def made(self, owner, deps: frozenset[Dependency]) -> None:
         """A page was made again, reading `deps`."""

@@ -58,6 +58,8 @@ class Preview:
             build = publish(config, self.out, drafts=True, problems=problems, search=False, editor_pages=True,
                             cache=self.cache, in_place=True, temporary=True)
         self.cache.readability.hyphenator  # loaded now, not on the first save: the first edit's grade needs it
+        if self.cache.plan_memo is not None and self.cache.plan_memo.complete:
+            self.cache.plan_memo.index_readers()  # likewise: the first edit's plan looks up who reads what changed
         return build, config.base_path
 
     def unseen_changes(self) -> set[str]:

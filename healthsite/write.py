@@ -69,8 +69,9 @@ class CheckMemo:
         self.ended = None  # until these checks end: checks that raise leave nothing to splice into
         return changes.places if spliced else None
 
-    def end(self, records: dict[str, PageRecord]) -> None:
-        self.records = self.ended = records
+    def end(self, render_records: dict[str, PageRecord], checked: dict[str, PageRecord]) -> None:
+        """The checks of a render's records (`checked`: with the static files') ended."""
+        self.ended, self.records = render_records, checked
 
     def output_files(self, outputs: list[Output], same_paths: bool = False) -> frozenset[str]:
         """The outputs' paths: the last set object while they are the same paths (as the
@@ -239,6 +240,7 @@ def broken_links(records: dict[str, PageRecord], outputs: list[Output], config: 
         new = look_at if look_at is not None else memo.new_records(records)
         if memo.files is files and new is not None:  # the same files and pages: look at the new records only
             clean, look = memo.clean, {path: records[path] for path in {*new, *memo.broken} if path in records}
+            memo.records = {}  # until this check ends: one that raised leaves no records checked
         else:
             if memo.files == files:
                 clean = memo.clean

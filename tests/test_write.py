@@ -130,14 +130,14 @@ def test_the_checks_take_a_renders_splice_only_where_they_ended_on_the_render_it
     from healthsite.write import CheckMemo
     memo = CheckMemo()
     before, after = {"a/index.html": PageRecord("k", 1, (), ())}, {"a/index.html": PageRecord("k2", 1, (), ())}
-    assert memo.begin(RenderChanges(before, [], [0])) is None  # it never checked `before`
-    memo.end(before)
+    assert memo.begin(RenderChanges(before, [0])) is None  # it never checked `before`
+    memo.end(before, before)
     assert memo.begin(None) is None  # a render that made every page
-    memo.end(before)
-    assert memo.begin(RenderChanges(before, [], [0])) == [0]
-    assert memo.begin(RenderChanges(after, [], [0])) is None  # the last checks did not end
-    memo.end(after)
-    assert memo.begin(RenderChanges(before, [], [0])) is None  # it last checked another render
+    memo.end(before, before)
+    assert memo.begin(RenderChanges(before, [0])) == [0]
+    assert memo.begin(RenderChanges(after, [0])) is None  # the last checks did not end
+    memo.end(after, after)
+    assert memo.begin(RenderChanges(before, [0])) is None  # it last checked another render
 
 
 PAGES = [
