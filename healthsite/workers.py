@@ -69,16 +69,22 @@ def render_pages(tasks: list[RenderTask], settings: Settings, renderer: PageRend
 def _run(tasks: list, jobs: int | None, initializer: Callable, initargs: tuple, batch_fn: Callable,
          local_batch_fn: Callable[[], Callable]) -> Iterator:
     """The results in order, as they come: the caller keeps what it needs of each and lets
-    the rest go, so a big build never holds every result at once."""
-    batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
+    the rest go, so a big build never holds every result at once. Nor every task: each
+    batch is let go once done (a page's view data, a file's bytes), if the caller let go
+    of `tasks` too."""
     processes = jobs_for(len(tasks), jobs)
+    batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
+    del tasks
     if processes == 1:
         local = local_batch_fn()
-        for batch in batches:
-            yield from local(batch)
+        batches.reverse()  # taken from the end, first batch first
+        while batches:
+            yield from local(batches.pop())
         return
     with ProcessPoolExecutor(processes, mp_context=_context(), initializer=initializer, initargs=initargs) as pool:
-        for results in pool.map(batch_fn, batches):
+        done = pool.map(batch_fn, batches)  # each batch is held by its call until that is done
+        batches.clear()
+        for results in done:
             yield from results
 
 

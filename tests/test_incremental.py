@@ -483,7 +483,6 @@ def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, mo
 def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
     """The plan of the build published last is kept with its manifest: a new process makes
     again only the pages of what an edit changed, and keeps the others as they were."""
-    from healthsite.planmemo import KeptPage
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
 
@@ -494,8 +493,9 @@ def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
         assert build.written, build.problems
         cold_build(site, tmp_path / "cold" / "out")
         assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
-        made = {owner for owner, (page, _) in cache.plan_memo.pages.items() if not isinstance(page, KeptPage)}
-        return made, build
+        assert cache.plan_memo is None  # let go: a one-off build keeps only the index of its plan
+        assert build.manifest.plan(build.plan_index.key) is build.plan_index
+        return build.planned, build
 
     made, _ = build_in_a_new_process()
     assert len(made) > 5  # the first build makes every page
@@ -1118,6 +1118,7 @@ class CheckedBuilds:
                          editor_pages=preview)
         assert result.written, result.problems
         self.check()
+        self.last = result
         return result
 
     def check(self):
@@ -1129,7 +1130,6 @@ class CheckedBuilds:
 def test_a_css_change_swaps_the_new_url_into_each_page_without_rendering(tmp_path, preview):
     """Every page holds the style sheet's versioned URL, so a CSS change changes every page:
     the published file with the new URL swapped in, not a page planned and rendered again."""
-    from healthsite.planmemo import KeptPage
     build = CheckedBuilds(tmp_path, preview)
     site = build.site
     build()
@@ -1138,7 +1138,7 @@ def test_a_css_change_swaps_the_new_url_into_each_page_without_rendering(tmp_pat
     restyled = build()
     assert restyled.rendered == 0
     if not preview:
-        assert all(isinstance(page, KeptPage) for page, _ in build.cache.plan_memo.pages.values())  # nothing planned again
+        assert restyled.planned == frozenset() and restyled.plan_index.pages  # nothing planned again
     pages = list((site / "public").rglob("*.html"))
     assert len(pages) > 10 and not any(old_url in page.read_text() for page in pages)
     new_url = _style_url(site)
@@ -1247,7 +1247,8 @@ def test_a_template_change_makes_again_only_the_pages_of_that_template(tmp_path,
     build = CheckedBuilds(tmp_path, preview)
 
     def count(*templates):
-        return sum(1 for page, _ in build.cache.plan_memo.pages.values() if page.template in templates)
+        planned = build.cache.plan_memo.pages if preview else build.last.plan_index.pages
+        return sum(1 for page, _ in planned.values() if page.template in templates)
 
     build()
     for name, expected in (("cause.html", ("cause.html",)), ("entry.html", ("cause.html", "treatment.html"))):
@@ -1339,3 +1340,36 @@ def test_asset_and_template_changes_in_hostile_orders_equal_cold_builds(tmp_path
     build = CheckedBuilds(tmp_path, preview)
     for _ in scenario(build.site):
         build()
+
+
+@pytest.mark.parametrize("resident", [False, True], ids=["one-off", "preview"])
+def test_a_one_off_build_lets_each_page_go_once_it_is_rendered(tmp_path, monkeypatch, resident):
+    """A page's view data is most of a plan's memory: a one-off build (`build`, `check`)
+    holds each page only until it is rendered, not to the end of the build. The preview
+    keeps its plan, to plan the next edit from."""
+    import weakref
+    import healthsite.pipeline as pipeline
+    from healthsite.plan import Page
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    real, alive = pipeline.render_pages, []
+
+    def watched(tasks, *args):
+        pages = [weakref.ref(page) for page, _ in tasks]
+        results = real(tasks, *args)
+        del tasks
+        for done, result in enumerate(results):
+            # Of the pages rendered before the last one (the caller's loop still names that one):
+            alive.append(sum(1 for page in pages[:max(0, done - 1)] if page() is not None))
+            yield result
+
+    monkeypatch.setattr(pipeline, "render_pages", watched)
+    cache = project_cache(config)
+    build = pipeline.build_site(config, search=False, cache=cache, resident=resident)
+    assert build.ok and build.rendered > 10 and len(alive) == build.rendered
+    if resident:
+        assert alive[-1] == build.rendered - 2 and cache.plan_memo.pages
+    else:
+        assert not any(alive) and cache.plan_memo is None
+        assert not any(isinstance(page, Page) for page, _ in build.plan_index.pages.values())
+        assert build.planned == build.plan_index.pages.keys()
