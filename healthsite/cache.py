@@ -63,6 +63,12 @@ def unpack(packed: bytes):
     return pickle.loads(zlib.decompress(packed))
 
 
+def pack_and_digest(value) -> tuple[bytes, str]:
+    """`pack(value)`, and a digest of the value as pickled: equal digests, equal values."""
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return zlib.compress(data, 1), digest(data)
+
+
 @dataclass
 class PageRecord:
     """What a build knows of a page it wrote: enough to reuse it unchanged."""

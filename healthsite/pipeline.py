@@ -26,7 +26,7 @@ from .content import FOLDERS, content_files, read_document, read_raw, read_snipp
 from .files import list_files, read_bytes, settled, status_of
 from .graph import GraphMemo, Site, build_graph
 from .lint import ArticleChecks, lint, today
-from .plan import Page, plan
+from .plan import Page, PackedPage, plan
 from .planmemo import KeptPage, PlanIndex, PlanMemo, StalePlan
 from .problems import Problem, error, has_errors, sort_problems
 from .render import (Output, PageRenderer, Published, Restamped, Settings, TemplateCode, asset_urls, compile_templates,
@@ -174,7 +174,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if cache.plan_memo is None:
         cache.plan_memo = PlanMemo()
     keyed = _template_keys(cache, renderer, templates)
-    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed)
+    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident)
     plan_index, planned = (None, frozenset()) if resident else _one_off_plan(cache)
     lap("plan")
     try:
@@ -182,7 +182,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
                                                                       resident, keyed)
     except StalePlan:  # a kept page's file changed behind the build's back, or it must be rendered: plan every page afresh
         cache.plan_memo = PlanMemo()
-        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key, keyed)
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key, keyed, packed=not resident)
         plan_index, planned = (None, frozenset()) if resident else _one_off_plan(cache)
         page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
                                                                       resident, keyed)
@@ -222,10 +222,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
 def _one_off_plan(cache: BuildCache) -> tuple[PlanIndex, frozenset]:
     """What a one-off build (not `resident`) keeps of its plan: the index the next process
     starts from, and the owners of the pages it planned again. The memo itself is let go,
-    so each page's view data goes once the page is rendered (`render_site`): the plan held
-    whole took a fifth of a 10,000-article build's memory."""
+    so each page (a `PackedPage`) goes once it is rendered (`render_site`)."""
     memo, cache.plan_memo = cache.plan_memo, None
-    planned = frozenset(owner for owner, (page, _) in memo.pages.items() if isinstance(page, Page))
+    planned = frozenset(owner for owner, (page, _) in memo.pages.items() if not isinstance(page, KeptPage))
     return memo.index(), planned
 
 
@@ -503,8 +502,9 @@ def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cach
     return (raw, rel, kind, slug), read_key
 
 
-def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildCache, before: Manifest | None, out: Path,
-                jobs: int | None, resident: bool = False, templates: dict[str, str] | None = None):
+def render_site(pages: list[Page | PackedPage | KeptPage], base: str, renderer, cache: BuildCache,
+                before: Manifest | None, out: Path, jobs: int | None, resident: bool = False,
+                templates: dict[str, str] | None = None):
     """Every page's output: the published file where its key (`base`, what every page
     depends on, its fingerprint and its template's key) is unchanged, else rendered (with its Markdown from the
     cache where the same text was converted before). An unchanged page that holds the URL of
@@ -557,7 +557,7 @@ def render_site(pages: list[Page | KeptPage], base: str, renderer, cache: BuildC
         else:
             if isinstance(page, KeptPage):
                 raise StalePlan(page.path)
-            html_keys[page.path] = html_key(page)
+            html_keys[page.path] = page.html_key
             tasks.append((page, cache.page_html(html_keys[page.path])))
             rendering.append(place)
             cache.published_outputs.pop(path, None)
@@ -653,10 +653,6 @@ def static_records(static_files: list[Output], base: str) -> dict[str, PageRecor
             page_url = base + out.path.removesuffix("index.html")
             records[out.path] = PageRecord("", len(out.data), page_links(text, page_url, base), offsite_media_urls(text))
     return records
-
-
-def html_key(page: Page) -> str:
-    return digest(repr(page.markdown), repr(page.text))
 
 
 def _same_size(path: str, size: int) -> bool:

@@ -17,7 +17,7 @@ from .article import Article, parse_article
 from .cache import pack
 from .content import document_from_bytes
 from .lint import ArticleChecks, Readability, check_article
-from .plan import Page
+from .plan import PackedPage, Page
 from .problems import Problem
 from .render import PageRenderer, RenderedPage, Settings
 from .slugs import SortKeys
@@ -27,7 +27,7 @@ BATCH = 50  # items per task: fewer round trips, and the last tasks still spread
 
 ParseTask = tuple[bytes, str, str, str]  # the file's bytes, its path, kind and slug
 Parsed = tuple[Article | None, list[Problem], ArticleChecks | None]
-RenderTask = tuple[Page, list[str] | None]  # a page, and its converted markdown when the cache had it
+RenderTask = tuple[Page | PackedPage, list[str] | None]  # a page, and its converted markdown when the cache had it
 Rendered = tuple[RenderedPage, bytes | None]  # the page, and its newly converted markdown packed for the cache
 
 
@@ -133,6 +133,8 @@ def _render_batch_with(renderer: PageRenderer) -> Callable:
         results = []
         for page, html in tasks:
             converted = None
+            if isinstance(page, PackedPage):
+                page = page.unpacked()
             if html is None:
                 html = renderer.html_of(page)
                 converted = pack(html)

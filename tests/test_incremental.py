@@ -359,7 +359,7 @@ def test_the_cycle_collector_waits_for_the_build_and_is_restored(tmp_path, monke
 
     seen = []
     real_plan = pipeline.plan
-    monkeypatch.setattr(pipeline, "plan", lambda *args: seen.append(gc.isenabled()) or real_plan(*args))
+    monkeypatch.setattr(pipeline, "plan", lambda *args, **kwargs: seen.append(gc.isenabled()) or real_plan(*args, **kwargs))
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     assert gc.isenabled()
@@ -542,7 +542,7 @@ def test_a_kept_page_changed_behind_the_builds_back_is_made_again(tmp_path, monk
     import healthsite.pipeline as pipeline
     plans = []  # whether each plan started from an index
     real_plan = pipeline.plan
-    monkeypatch.setattr(pipeline, "plan", lambda *args: plans.append(args[6] is not None) or real_plan(*args))
+    monkeypatch.setattr(pipeline, "plan", lambda *args, **kwargs: plans.append(args[6] is not None) or real_plan(*args, **kwargs))
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     article = site / "content/conditions/leg-cramps.md"

@@ -85,6 +85,32 @@ def test_no_page_grows_with_the_number_of_articles_but_the_lists_of_them(tmp_pat
     assert any(path.startswith("_outline/condition-") for path in small)
 
 
+def test_a_one_off_plan_packs_each_entity_page_until_it_is_rendered(tmp_path, monkeypatch):
+    """A one-off build plans once and renders each page once: its entity pages are held
+    packed, with what the build reads before rendering (path, info, keys) as the page's."""
+    import datetime as dt
+    from healthsite.plan import PackedPage, Page
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    result, _ = build(site, monkeypatch)
+    config, _ = load_config(site / "config.yaml")
+    pages = plan(result.site, config, dt.date(2026, 11, 24))
+    packed = plan(result.site, config, dt.date(2026, 11, 24), packed=True)
+    assert len(packed) == len(pages) and not any(isinstance(p, PackedPage) for p in pages)
+    entity_paths = {e.path + "index.html" for kind in ("condition", "cause", "treatment", "page") for e in result.site.all(kind)}
+    assert {p.path for p in packed if isinstance(p, PackedPage)} == entity_paths
+    again = plan(result.site, config, dt.date(2026, 11, 24), packed=True)
+    for page, held, held_again in zip(pages, packed, again):
+        if isinstance(held, PackedPage):
+            assert (held.path, held.template, held.info, held.source) == (page.path, page.template, page.info, page.source)
+            assert held.html_key == page.html_key
+            assert held.unpacked() == page and type(held.unpacked()) is Page
+            assert held.fingerprint == held_again.fingerprint  # equal pages, equal fingerprints
+        else:
+            assert held == page
+    fingerprints = {p.fingerprint for p in packed if isinstance(p, PackedPage)}
+    assert len(fingerprints) == len(entity_paths)  # different pages, different fingerprints
+
+
 def test_a_memo_remakes_only_the_pages_whose_inputs_changed(tmp_path):
     """The preview's incremental plan: equal to a fresh plan, and pages of entities whose
     inputs did not change are the last plan's very values (so they are not made or hashed again)."""
