@@ -775,7 +775,7 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
             else:
                 write_site(build.outputs, out, build.manifest.build, before_swap=index_search if search else None)
             build.written = True
-            if build.plan_index:  # the next process plans from it (the preview keeps its plan in memory)
+            if build.plan_index is not None:  # the next process plans from it (the preview keeps its plan in memory)
                 build.manifest.keep_plan(build.plan_index)
             cache.put_manifest(out, build.manifest, on_disk=not temporary)
             cache.commit()

@@ -1349,7 +1349,7 @@ def test_a_one_off_build_lets_each_page_go_once_it_is_rendered(tmp_path, monkeyp
     keeps its plan, to plan the next edit from."""
     import weakref
     import healthsite.pipeline as pipeline
-    from healthsite.plan import Page
+    from healthsite.plan import PackedPage
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     real, alive = pipeline.render_pages, []
@@ -1364,12 +1364,40 @@ def test_a_one_off_build_lets_each_page_go_once_it_is_rendered(tmp_path, monkeyp
             yield result
 
     monkeypatch.setattr(pipeline, "render_pages", watched)
+    real_plan, planned = pipeline.plan, []
+
+    def plan(*args, **kwargs):
+        pages = real_plan(*args, **kwargs)
+        planned.extend((type(page), page.path) for page in pages)  # not the pages: they would outlive the render
+        return pages
+
+    monkeypatch.setattr(pipeline, "plan", plan)
     cache = project_cache(config)
     build = pipeline.build_site(config, search=False, cache=cache, resident=resident)
     assert build.ok and build.rendered > 10 and len(alive) == build.rendered
+    packed = [path for kind, path in planned if kind is PackedPage]
     if resident:
-        assert alive[-1] == build.rendered - 2 and cache.plan_memo.pages
+        assert alive[-1] == build.rendered - 2 and cache.plan_memo.pages and not packed
     else:
         assert not any(alive) and cache.plan_memo is None
-        assert not any(isinstance(page, Page) for page, _ in build.plan_index.pages.values())
+        assert len(packed) > 10 and "conditions/leg-cramps/index.html" in packed and "index.html" not in packed
         assert build.planned == build.plan_index.pages.keys()
+
+
+def test_packed_pages_have_the_same_fingerprints_in_every_process(tmp_path):
+    """A one-off build's page fingerprint is a digest of the page as pickled: a new process
+    (another hash seed, its articles read from the cache, not parsed) must give the same
+    ones, or it would render again pages that did not change."""
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    script = ("import sys; from pathlib import Path; from healthsite.config import load_config; from healthsite.pipeline import build_site, project_cache;"
+              "config, _ = load_config(Path(sys.argv[1])); cache = project_cache(config);"
+              "build = build_site(config, search=False, cache=cache); cache.close();"
+              "print(sorted((page.path, page.fingerprint) for page, _ in build.plan_index.pages.values()))")
+    printed = []
+    for seed in ("1", "2"):  # the second reads every article from the cache the first left
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": TODAY_EPOCH}
+        done = subprocess.run([sys.executable, "-c", script, str(site / "config.yaml")], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        printed.append(done.stdout)
+    assert printed[0] == printed[1] and printed[0].count("index.html") > 10
