@@ -206,8 +206,10 @@ def test_config_changes_and_renames_are_picked_up(site, server, browser):
     (site / "content/conditions/back-spasms.md").rename(site / "content/conditions/back-pain.md")
     page.goto(server.url + "/conditions/")
     expect(page.locator("main")).to_contain_text("Back spasms", timeout=DEADLINE_MS)
+    # The preview writes the new page, then removes the old one (`write.update_site`): wait for both.
     deadline = time.monotonic() + 20
-    while raw_get(server.port, "/conditions/back-pain/")[0] != 200 and time.monotonic() < deadline:
+    while ((raw_get(server.port, "/conditions/back-pain/")[0], raw_get(server.port, "/conditions/back-spasms/")[0])
+           != (200, 404) and time.monotonic() < deadline):
         time.sleep(0.05)
     assert raw_get(server.port, "/conditions/back-pain/")[0] == 200
     assert raw_get(server.port, "/conditions/back-spasms/")[0] == 404
