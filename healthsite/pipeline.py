@@ -174,16 +174,20 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     if cache.plan_memo is None:
         cache.plan_memo = PlanMemo()
     keyed = _template_keys(cache, renderer, templates)
-    pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident)
-    plan_index, planned = (None, frozenset()) if resident else _one_off_plan(cache)
+
+    def planned_from(index: PlanIndex | None) -> tuple[list, PlanIndex | None, frozenset]:
+        """The plan's pages, and what a one-off build keeps of the plan (`_one_off_plan`)."""
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident)
+        return (pages, None, frozenset()) if resident else (pages, *_one_off_plan(cache))
+
+    pages, plan_index, planned = planned_from(index)
     lap("plan")
     try:
         page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
                                                                       resident, keyed)
     except StalePlan:  # a kept page's file changed behind the build's back, or it must be rendered: plan every page afresh
         cache.plan_memo = PlanMemo()
-        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, None, index_key, keyed, packed=not resident)
-        plan_index, planned = (None, frozenset()) if resident else _one_off_plan(cache)
+        pages, plan_index, planned = planned_from(None)
         page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
                                                                       resident, keyed)
     problems += found

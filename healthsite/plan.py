@@ -295,15 +295,15 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
     with the same `index_key`: its unchanged pages are `KeptPage`s (`templates`: each
     template's key, `render.template_keys`: a kept page whose template changed is made again).
     `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`."""
-    planner = _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages)
-    planner.packed = packed
-    return planner.pages()
+    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed).pages()
 
 
 class _Planner:
     def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo,
-                 index: PlanIndex | None, index_key: str, templates: dict[str, str] | None, editor_pages: bool):
+                 index: PlanIndex | None, index_key: str, templates: dict[str, str] | None, editor_pages: bool,
+                 packed: bool = False):
         self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
+        self.packed = packed  # see `plan`
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
@@ -321,7 +321,6 @@ class _Planner:
         if self.stale is None:
             memo.pages = {}
         self.deps: set[Dependency] | None = None  # while an entity's page is made: the inputs it reads
-        self.packed = False  # see `plan`
 
     def _entity_pages(self, name: str, what: str, entities: list[Entity], make) -> list[Page]:
         """A page of each entity (`_memoised`). Where only some pages may read a changed input
