@@ -219,6 +219,22 @@ class BuildCache:
             if len(self.html) > MEMORY_HTML_LIMIT:
                 self.html.popitem(last=False)
 
+    # --- planned pages (`plan.PackedPage`), for a new process whose only change is a template
+
+    def page_view(self, owner: tuple, fingerprint: str) -> tuple[str, bytes] | None:
+        """(Markdown key, packed page) of the page `owner` had with this fingerprint, if stored."""
+        if not self.db:
+            return None
+        row = self.db.execute("SELECT html_key, value FROM views WHERE owner = ? AND fingerprint = ?",
+                              (repr(owner), fingerprint)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def put_page_views(self, pages: list[tuple[tuple, object]]) -> None:
+        """Each (owner, `PackedPage`): its last page, in place of the one before (one row an owner)."""
+        if self.db:
+            self.db.executemany("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)",
+                                ((repr(owner), page.fingerprint, page.html_key, page.packed) for owner, page in pages))
+
     # --- compiled templates (`render.TemplateCode`)
 
     def template_code(self, key: str) -> bytes | None:
@@ -316,10 +332,11 @@ class BuildCache:
                                    ("documents", "key TEXT PRIMARY KEY, value BLOB"),
                                    ("html", "key TEXT PRIMARY KEY, value BLOB"),
                                    ("manifests", "out TEXT PRIMARY KEY, value BLOB"),
-                                   ("templates", "key TEXT PRIMARY KEY, value BLOB")):
+                                   ("templates", "key TEXT PRIMARY KEY, value BLOB"),
+                                   ("views", "owner TEXT PRIMARY KEY, fingerprint TEXT, html_key TEXT, value BLOB")):
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             if self._meta("namespace") != self.namespace:
-                for table in ("documents", "html", "manifests", "templates", "meta"):
+                for table in ("documents", "html", "manifests", "templates", "views", "meta"):
                     self.db.execute(f"DELETE FROM {table}")
                 self._put_meta("namespace", self.namespace)
                 self.db.commit()

@@ -177,7 +177,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
 
     def planned_from(index: PlanIndex | None) -> tuple[list, PlanIndex | None, frozenset]:
         """The plan's pages, and what a one-off build keeps of the plan (`_one_off_plan`)."""
-        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident)
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident,
+                     stored=None if resident else cache.page_view)
         return (pages, None, frozenset()) if resident else (pages, *_one_off_plan(cache))
 
     pages, plan_index, planned = planned_from(index)
@@ -225,11 +226,14 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
 
 def _one_off_plan(cache: BuildCache) -> tuple[PlanIndex, frozenset]:
     """What a one-off build (not `resident`) keeps of its plan: the index the next process
-    starts from, and the owners of the pages it planned again. The memo itself is let go,
-    so each page (a `PackedPage`) goes once it is rendered (`render_site`)."""
+    starts from, and the owners of the pages it planned again, whose views the cache stores
+    (a next process whose only change is a template renders them from there). The memo
+    itself is let go, so each page (a `PackedPage`) goes once it is rendered (`render_site`)."""
     memo, cache.plan_memo = cache.plan_memo, None
-    planned = frozenset(owner for owner, (page, _) in memo.pages.items() if not isinstance(page, KeptPage))
-    return memo.index(), planned
+    made = [(owner, page) for owner, (page, _) in memo.pages.items()
+            if not isinstance(page, KeptPage) and owner not in memo.restored]
+    cache.put_page_views([(owner, page) for owner, page in made if isinstance(page, PackedPage)])
+    return memo.index(), frozenset(owner for owner, _ in made)
 
 
 def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tuple[str, str]]) -> dict[str, str]:

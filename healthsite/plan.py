@@ -24,6 +24,7 @@ import html
 import operator
 from collections import Counter
 from dataclasses import dataclass, field, fields
+from typing import Callable
 
 from markupsafe import escape
 
@@ -36,7 +37,8 @@ from .content import Meta, Source
 from .graph import Entity, Site
 from .kinds import KINDS
 from .outline import Row, outline
-from .planmemo import LINK, OWN, RELATION_NAMES, TEMPLATE, KeptPage, PlanIndex, PlanMemo, prevention_anchor
+from .planmemo import (LINK, OWN, RELATION_NAMES, TEMPLATE, Dependency, KeptPage, PlanIndex, PlanMemo,
+                       prevention_anchor)
 from .review import ReviewRow, review_order, review_rows
 from .slugs import initial, sort_key
 
@@ -287,23 +289,27 @@ class Addresses:
 
 def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {},
          memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "",
-         templates: dict[str, str] | None = None, packed: bool = False) -> list[Page | PackedPage | KeptPage]:
+         templates: dict[str, str] | None = None, packed: bool = False,
+         stored: Callable[[tuple, str], tuple[str, bytes] | None] | None = None) -> list[Page | PackedPage | KeptPage]:
     """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
     file. With a `memo` of the last plan, an entity's pages whose inputs did not change are
     the last plan's (the same values; only pages of the whole site are always made again).
     A new memo starts from `index`, the plan of the build published last, if it was made
     with the same `index_key`: its unchanged pages are `KeptPage`s (`templates`: each
     template's key, `render.template_keys`: a kept page whose template changed is made again).
-    `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`."""
-    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed).pages()
+    `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`.
+    `stored` (`BuildCache.page_view`): a kept page whose only changed input is its template
+    is its view as the build that planned it stored it, not planned again (`memo.restored`)."""
+    planner = _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed, stored)
+    return planner.pages()
 
 
 class _Planner:
     def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo,
                  index: PlanIndex | None, index_key: str, templates: dict[str, str] | None, editor_pages: bool,
-                 packed: bool = False):
+                 packed: bool = False, stored: Callable | None = None):
         self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
-        self.packed = packed  # see `plan`
+        self.packed, self.stored = packed, stored  # see `plan`
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
@@ -343,9 +349,13 @@ class _Planner:
         """`make()` (a page of `entity`), or the last plan's when none of its inputs changed."""
         owner = (what, entity.key)
         kept = self.kept.get(owner)
-        if kept and self.changed is not None and kept[1].isdisjoint(self.changed):
-            self.memo.pages[owner] = kept
-            return kept[0]
+        if kept and self.changed is not None:
+            if kept[1].isdisjoint(self.changed):
+                self.memo.pages[owner] = kept
+                return kept[0]
+            restored = self._restored(owner, *kept)
+            if restored is not None:
+                return restored
         self.deps = {entity.key, (OWN, entity.key)}
         for key in self._relation_keys(entity):  # structured data names them all
             self.deps.add(key)
@@ -355,6 +365,20 @@ class _Planner:
         self.memo.made(owner, deps)
         self.deps = None
         return made
+
+    def _restored(self, owner, page, deps: frozenset[Dependency]) -> PackedPage | None:
+        """A kept page whose inputs changed only in its template: the same view (a view never
+        reads a template), as stored, to be rendered again. None where it was not stored."""
+        if self.stored is None or not isinstance(page, KeptPage) or any(d[0] != TEMPLATE for d in deps & self.changed):
+            return None
+        found = self.stored(owner, page.fingerprint)
+        if found is None:
+            return None
+        restored = PackedPage(page.path, page.template, page.info, page.source, page.fingerprint, *found)
+        self.memo.pages[owner] = (restored, deps)
+        self.memo.made(owner, deps)
+        self.memo.restored.add(owner)
+        return restored
 
     def _relation_keys(self, entity: Entity):
         relations = self.site.relations
@@ -775,7 +799,9 @@ def az_groups(entities: list[Entity]) -> list[tuple[str, list[Entity]]]:
     groups: dict[str, list[Entity]] = {}
     for entity in entities:
         groups.setdefault(initial(entity.title), []).append(entity)
-    return sorted(groups.items(), key=lambda item: (item[0] == "#", sort_key(item[0])))
+    # ASCII capitals collate in ASCII order: the collator (half a second to load) only for others.
+    order = str if all(letter.isascii() for letter in groups) else sort_key
+    return sorted(groups.items(), key=lambda item: (item[0] == "#", order(item[0])))
 
 
 def letter_path(letter: str) -> str:

@@ -68,6 +68,7 @@ class PlanMemo:
     complete: bool = True  # the last plan ran to its end: a plan that raised leaves a memo to start afresh
     fresh: dict | None = None  # the entities that are new objects in a graph the graph memo reused, else None
     dependents: dict[Dependency, set] | None = None  # the pages (owners) reading each input: see `stale_owners`
+    restored: set = field(default_factory=set)  # owners whose page this plan took as stored, not made (`plan`'s `stored`)
 
     def changes(self, site: Site, settings, index: PlanIndex | None = None, index_key: str = "",
                 templates: dict[str, str] | None = None) -> set[Dependency] | None:
@@ -77,7 +78,7 @@ class PlanMemo:
         template changed are made again too (they are rendered again; a page kept in memory
         can be rendered as it is)."""
         templates = templates or {}
-        self.fresh = None
+        self.fresh, self.restored = None, set()
         if not self.complete:  # pages were made, or kept, from inputs the memo no longer holds
             self.settings = self.site = None
         self.complete = False  # until the plan ends

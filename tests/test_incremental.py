@@ -1216,7 +1216,8 @@ def test_a_new_process_compiles_only_the_templates_that_changed(tmp_path, monkey
 
 def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, monkeypatch):
     """The collator takes a fifth of a second to load: the keys of the names already seen
-    are in the cache, so an edit that brings no new name never loads it."""
+    are in the cache, so an edit that brings no new name never loads it, nor a template
+    change, which makes the A to Z lists again (their letters are ASCII capitals)."""
     import healthsite.slugs
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
@@ -1224,19 +1225,71 @@ def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, 
     assert publish(config, search=False, cache=cache, jobs=1).written
     cache.close()
     article = site / "content/conditions/leg-cramps.md"
-    article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+    base = site / "templates/base.html"
 
     def no_collator():
         raise AssertionError("the collator was loaded")
 
-    with monkeypatch.context() as patched:
-        patched.setattr(healthsite.slugs, "_collator", no_collator)
-        cache = project_cache(config)
-        build = publish(config, search=False, cache=cache, jobs=1)
-        cache.close()
-    assert build.written and build.rendered >= 1
-    cold_build(site, tmp_path / "cold" / "out")
-    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+    for change in (lambda: article.write_text(article.read_text() + "\nA new closing paragraph.\n"),
+                   lambda: base.write_text(base.read_text() + "{# changed #}\n")):
+        change()
+        with monkeypatch.context() as patched:
+            patched.setattr(healthsite.slugs, "_collator", no_collator)
+            cache = project_cache(config)
+            build = publish(config, search=False, cache=cache, jobs=1)
+            cache.close()
+        assert build.written and build.rendered >= 1
+        cold_build(site, tmp_path / "cold" / "out")
+        assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+    assert build.rendered == build.page_count  # base.html: every page
+
+
+def test_a_z_letters_other_than_ascii_capitals_sort_as_the_collator_sorts():
+    from types import SimpleNamespace
+
+    from healthsite.plan import az_groups
+    from healthsite.slugs import sort_key
+    names = ["Zinc", "Übermüdung", "5-HT", "Ästhetik", "Öl", "apple", "Жар", "Éclair", "Bee"]
+    letters = [letter for letter, _ in az_groups([SimpleNamespace(title=name) for name in names])]
+    assert letters == sorted(set(letters) - {"#"}, key=sort_key) + ["#"]
+    assert letters[:5] == ["A", "B", "E", "O", "U"]  # accents folded to their letters
+    ascii_only = [letter for letter, _ in az_groups([SimpleNamespace(title=n) for n in ("beta", "Alpha", "9 lives", "Zed")])]
+    assert ascii_only == ["A", "B", "Z", "#"]
+
+
+def test_a_new_process_renders_a_changed_templates_pages_from_their_stored_views(tmp_path):
+    """A page's view never reads a template: after a template change a new process renders
+    that template's pages from the views the build before stored, planning none of them
+    again, but a page whose article changed too is planned again. A view not stored (a
+    cache that lost it) is planned again as well."""
+    import sqlite3
+    build = CheckedBuilds(tmp_path, preview=False)
+    build()
+    cause, condition = build.site / "templates/cause.html", build.site / "templates/condition.html"
+    cause.write_text(cause.read_text() + "{# changed #}\n")
+    changed = build()
+    causes = {owner for owner, (page, _) in changed.plan_index.pages.items() if page.template == "cause.html"}
+    assert causes and changed.rendered == len(causes)
+    assert changed.planned == frozenset()  # each cause page rendered from its stored view
+
+    article = build.site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+    condition.write_text(condition.read_text().replace("<h1>", '<h1 class="changed">', 1))
+    changed = build()
+    conditions = {owner for owner, (page, _) in changed.plan_index.pages.items() if page.template == "condition.html"}
+    leg_cramps = ("page", ("condition", "leg-cramps"))
+    assert leg_cramps in conditions and len(conditions) > 1 and changed.rendered >= len(conditions)
+    assert leg_cramps in changed.planned and not (conditions - {leg_cramps}) & changed.planned
+    for owner in conditions:
+        page = changed.plan_index.pages[owner][0].path
+        assert '<h1 class="changed">' in (build.site / "public" / page).read_text()
+
+    build.cache.close()
+    with sqlite3.connect(build.cache.path) as db:
+        db.execute("DELETE FROM views WHERE owner = ?", (repr(leg_cramps),))
+    condition.write_text(condition.read_text() + "{# again #}\n")
+    changed = build()
+    assert leg_cramps in changed.planned and not (conditions - {leg_cramps}) & changed.planned
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
