@@ -146,12 +146,12 @@ class BuildCache:
         self.renderers: dict[object, object] = {}  # per-settings page renderers (Jinja environments), kept in memory
         self.graph_memo = None  # the last site graph (graph.GraphMemo), in memory: reused when no article changed shape
         self.plan_memo = None  # the last plan (plan.PlanMemo), kept in memory: the preview plans only what changed
-        self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (pipeline.read_files)
-        self.published_outputs: dict = {}  # pages found unchanged: (page, record, stamp, Output), by path (pipeline.render_site)
+        self.file_status: dict[str, tuple[tuple, str]] = {}  # content files: status when read, and key (gather.read_files)
+        self.published_outputs: dict = {}  # pages found unchanged: (page, record, stamp, Output), by path (outputs.render_site)
         # The last parse_all's keys, ParsedFiles, the read it parsed (as the cache keeps it) and the snippets' digest
         self.last_parse: tuple[list, object, object, str] = ([], None, None, "")
         # The last read: the content listing, each file's key and task (without its bytes), each
-        # file's place in the listing, and the keys joined (pipeline.read_content)
+        # file's place in the listing, and the keys joined (gather.read_content)
         self.last_read: tuple | None = None
         self.last_render: tuple | None = None  # the preview's last (pages, stamp, records, each page's output as published)
         # One object per distinct (href, file) link pair in the pages' records, which pickle then writes

@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Config, load_config
 from .cache import BuildCache
-from .pipeline import Build, cycle_collection_paused, project_cache, publish, unseen_changes
+from .gather import unseen_changes
+from .pipeline import Build, cycle_collection_paused, project_cache, publish
 from .problems import Problem, error
 
 MAX_SERVED = 10_000  # pages remembered for ReloadSocket; beyond that the memory is started afresh
@@ -64,7 +65,7 @@ class Preview:
 
     def unseen_changes(self) -> set[str]:
         """The content files changed, added or removed since the last build read them, that
-        it did not see (`pipeline.unseen_changes`). In the worker thread, between builds."""
+        it did not see (`gather.unseen_changes`). In the worker thread, between builds."""
         if self.cache is None:
             return set()
         config, _ = self.config()

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from conftest import FIXTURES, REPO, TODAY_EPOCH, make_project, run_cli, snapshot
+from healthsite import gather, outputs
 from healthsite.cache import BuildCache, pack
 from healthsite.config import load_config
 from healthsite.pipeline import project_cache, publish
@@ -400,11 +401,10 @@ def test_the_preview_reads_only_the_files_whose_status_changed(tmp_path, monkeyp
     """A resident build (the preview's) reads a content file again only when its size, times
     or inode changed; a same-size edit is still seen; the output always equals a cold build."""
     import healthsite.files
-    import healthsite.pipeline as pipeline
     monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)  # trust every status at once: the test's files are all new
     read = []
-    real_read_raw = pipeline.read_raw
-    monkeypatch.setattr(pipeline, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
+    real_read_raw = gather.read_raw
+    monkeypatch.setattr(gather, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
     site = make_project(tmp_path / "site", FIXTURES / "good")
     out = tmp_path / "out"
     config, _ = load_config(site / "config.yaml")
@@ -442,11 +442,10 @@ def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, mo
     """The cache keeps each file's status (git's index, in effect): a build in a new process
     reads again only what changed since, and still equals a cold build."""
     import healthsite.files
-    import healthsite.pipeline as pipeline
     monkeypatch.setattr(healthsite.files, "SETTLED_NS", 0)
     read = []
-    real_read_raw = pipeline.read_raw
-    monkeypatch.setattr(pipeline, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
+    real_read_raw = gather.read_raw
+    monkeypatch.setattr(gather, "read_raw", lambda path, rel, *a, **k: read.append(rel) or real_read_raw(path, rel, *a, **k))
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
 
@@ -785,7 +784,7 @@ def test_the_preview_keeps_in_memory_only_the_articles_of_the_files_as_they_are(
         leg.write_text(leg.read_text().replace("\n## ", f"\n{sentence}\n\n## ", 1))
         build()  # equal to a cold build
         assert len(build.cache.documents) == held
-    from healthsite.pipeline import ParsedFiles
+    from healthsite.gather import ParsedFiles
     spliced = build.cache.last_parse[1]
     assert [a.document.path for a in spliced.articles].count("content/conditions/leg-cramps.md") == 1
     whole = ParsedFiles.of(spliced.results)  # the checks and grades made from every file again
@@ -795,24 +794,23 @@ def test_the_preview_keeps_in_memory_only_the_articles_of_the_files_as_they_are(
 def test_a_parse_that_raised_midway_leaves_no_article_in_memory_for_good(tmp_path, monkeypatch):
     """A file parsed by a call that raised before it ended is kept in memory by that call; the
     next parse of the same files forgets it (found by a second read: it stayed)."""
-    import healthsite.pipeline as pipeline
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     held = len(build.cache.documents)
     conditions = build.site / "content/conditions"
     for name in ("leg-cramps.md", "back-spasms.md"):
         (conditions / name).write_text((conditions / name).read_text().replace("\n## ", "\nFirst edit.\n\n## ", 1))
-    real_parse_files = pipeline.parse_files
+    real_parse_files = gather.parse_files
 
     def one_then_raise(*args, **kwargs):
         results = real_parse_files(*args, **kwargs)
         yield next(results)
         raise RuntimeError("a worker died")
 
-    monkeypatch.setattr(pipeline, "parse_files", one_then_raise)
+    monkeypatch.setattr(gather, "parse_files", one_then_raise)
     with pytest.raises(RuntimeError):
         build()
-    monkeypatch.setattr(pipeline, "parse_files", real_parse_files)
+    monkeypatch.setattr(gather, "parse_files", real_parse_files)
     for name in ("leg-cramps.md", "back-spasms.md"):
         (conditions / name).write_text((conditions / name).read_text().replace("First edit.", "Second edit."))
     build()  # equal to a cold build
@@ -840,8 +838,8 @@ def test_the_preview_reads_only_the_files_its_watcher_names_and_then_finds_what_
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     looked: list[Path] = []
-    real_status_of = pipeline.status_of
-    monkeypatch.setattr(pipeline, "status_of", lambda path: looked.append(path) or real_status_of(path))
+    real_status_of = gather.status_of
+    monkeypatch.setattr(gather, "status_of", lambda path: looked.append(path) or real_status_of(path))
     conditions = build.site / "content/conditions"
     leg, back = conditions / "leg-cramps.md", conditions / "back-spasms.md"
     leg.write_text(leg.read_text().replace("a link is not a name", "a link is never a name"))
@@ -852,11 +850,11 @@ def test_the_preview_reads_only_the_files_its_watcher_names_and_then_finds_what_
     back.write_text(back.read_text().replace("\n## ", "\nMissed by the watcher.\n\n## ", 1))
     _watched_build(build, checked=False)
     assert "Missed by the watcher." not in (build.site / "public/conditions/back-spasms/index.html").read_text()
-    missed = pipeline.unseen_changes(build.config, build.cache)
+    missed = gather.unseen_changes(build.config, build.cache)
     assert missed == {"content/conditions/back-spasms.md"}
     _watched_build(build, *missed)
     assert "Missed by the watcher." in (build.site / "public/conditions/back-spasms/index.html").read_text()
-    assert pipeline.unseen_changes(build.config, build.cache) == set()
+    assert gather.unseen_changes(build.config, build.cache) == set()
 
     added = conditions / "added-article.md"
     added.write_text("---\ntitle: Added article\nsummary: Fixture text.\nreviewed: 2026-01-10\n---\nFixture text.\n")
@@ -904,17 +902,17 @@ def test_a_watched_build_reads_and_parses_only_the_named_files_even_after_a_pars
     build()
     _watched_build(build)
     listed: list[int] = []
-    real_read_files = pipeline.read_files
-    monkeypatch.setattr(pipeline, "read_files", lambda files, config, problems, seen, watched: (
+    real_read_files = gather.read_files
+    monkeypatch.setattr(gather, "read_files", lambda files, config, problems, seen, watched: (
         seen is build.cache.file_status and listed.append(len(files))) or real_read_files(files, config, problems, seen, watched))
     conditions = build.site / "content/conditions"
     leg, back = conditions / "leg-cramps.md", conditions / "back-spasms.md"
     leg.write_text(leg.read_text().replace("\n## ", "\nRead by a build whose parse raised.\n\n## ", 1))
-    real_parse_files = pipeline.parse_files
-    monkeypatch.setattr(pipeline, "parse_files", lambda *args: iter([1 / 0]))
+    real_parse_files = gather.parse_files
+    monkeypatch.setattr(gather, "parse_files", lambda *args: iter([1 / 0]))
     with pytest.raises(ZeroDivisionError):
         _watched_build(build, "content/conditions/leg-cramps.md")
-    monkeypatch.setattr(pipeline, "parse_files", real_parse_files)
+    monkeypatch.setattr(gather, "parse_files", real_parse_files)
     back.write_text(back.read_text().replace("\n## ", "\nA later edit.\n\n## ", 1))
     _watched_build(build, "content/conditions/back-spasms.md")  # held to a cold build's bytes
     assert "Read by a build whose parse raised." in (build.site / "public/conditions/leg-cramps/index.html").read_text()
@@ -946,7 +944,7 @@ def test_a_watched_build_still_reads_every_time_a_link_and_a_file_whose_status_i
     assert "Edited where the link leads." in (build.site / "public/conditions/leg-cramps/index.html").read_text()
 
     back.write_text(back.read_text().replace("\n## ", "\nSaved a moment ago.\n\n## ", 1))
-    unsettled.add(pipeline._read_status(back, build.config))
+    unsettled.add(gather._read_status(back, build.config))
     _watched_build(build, "content/conditions/back-spasms.md")
     back.write_text(back.read_text().replace("Saved a moment ago.", "Saved again, its event dropped."))
     _watched_build(build)
@@ -1405,7 +1403,7 @@ def test_a_one_off_build_lets_each_page_go_once_it_is_rendered(tmp_path, monkeyp
     from healthsite.plan import PackedPage
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
-    real, alive = pipeline.render_pages, []
+    real, alive = outputs.render_pages, []
 
     def watched(tasks, *args):
         pages = [weakref.ref(page) for page, _ in tasks]
@@ -1416,7 +1414,7 @@ def test_a_one_off_build_lets_each_page_go_once_it_is_rendered(tmp_path, monkeyp
             alive.append(sum(1 for page in pages[:max(0, done - 1)] if page() is not None))
             yield result
 
-    monkeypatch.setattr(pipeline, "render_pages", watched)
+    monkeypatch.setattr(outputs, "render_pages", watched)
     real_plan, planned = pipeline.plan, []
 
     def plan(*args, **kwargs):

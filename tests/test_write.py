@@ -126,7 +126,7 @@ def test_the_clash_check_is_skipped_only_for_the_same_files_that_clashed_nowhere
 
 
 def test_the_checks_take_a_renders_splice_only_where_they_ended_on_the_render_it_spliced_into():
-    from healthsite.pipeline import RenderChanges
+    from healthsite.outputs import RenderChanges
     from healthsite.write import CheckMemo
     memo = CheckMemo()
     before, after = {"a/index.html": PageRecord("k", 1, (), ())}, {"a/index.html": PageRecord("k2", 1, (), ())}
