@@ -834,7 +834,7 @@ def test_the_preview_reads_only_the_files_its_watcher_names_and_then_finds_what_
     watcher missed (it can drop events) is found by `unseen_changes` once the browsers
     reload, and built next. Files added and removed are listed anew."""
     import healthsite.pipeline as pipeline
-    monkeypatch.setattr(pipeline, "settled", lambda status: True)  # the fixture's files were all written just now
+    monkeypatch.setattr(gather, "settled", lambda status: True)  # the fixture's files were all written just now
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     looked: list[Path] = []
@@ -897,7 +897,7 @@ def test_a_watched_build_reads_and_parses_only_the_named_files_even_after_a_pars
     changed, not from every file; where the parse of the read it would start from raised,
     the next parse compares every file's key (an edit read then is not lost)."""
     import healthsite.pipeline as pipeline
-    monkeypatch.setattr(pipeline, "settled", lambda status: True)  # the fixture's files were all written just now
+    monkeypatch.setattr(gather, "settled", lambda status: True)  # the fixture's files were all written just now
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     _watched_build(build)
@@ -929,7 +929,7 @@ def test_a_watched_build_still_reads_every_time_a_link_and_a_file_whose_status_i
     (found by a second read: the build that started from the last read kept their old text)."""
     import healthsite.pipeline as pipeline
     unsettled: set[str] = set()
-    monkeypatch.setattr(pipeline, "settled", lambda status: status not in unsettled)
+    monkeypatch.setattr(gather, "settled", lambda status: status not in unsettled)
     build = CheckedBuilds(tmp_path, preview=True)
     (build.site / "notes").mkdir()
     notes = build.site / "notes/leg.md"
@@ -964,7 +964,7 @@ def test_a_content_folder_swapped_in_whole_is_read_whole(tmp_path, monkeypatch):
     """Moving a folder in is one event naming the folder, none for the files in it: a watched
     build then looks at every file (found by a hostile review: it trusted the old ones)."""
     import healthsite.pipeline as pipeline
-    monkeypatch.setattr(pipeline, "settled", lambda status: True)
+    monkeypatch.setattr(gather, "settled", lambda status: True)
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     shutil.copytree(build.site / "content", build.site / "content.new")
@@ -1016,7 +1016,7 @@ def test_files_named_to_a_preview_build_that_raised_are_read_by_the_next(tmp_pat
     the first build, which compares every file's status, must end before any is trusted."""
     import healthsite.pipeline as pipeline
     from healthsite.preview import Preview
-    monkeypatch.setattr(pipeline, "settled", lambda status: True)
+    monkeypatch.setattr(gather, "settled", lambda status: True)
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     earlier = project_cache(config)  # a `build` before the preview started: each file's status, on disk
@@ -1046,14 +1046,14 @@ def test_a_file_read_while_its_status_was_unsettled_is_not_trusted_by_a_watched_
     file read just after a save has its status forgotten, not left at the older read's:
     a watched build that trusts the statuses it knows would show the older text."""
     import healthsite.pipeline as pipeline
-    monkeypatch.setattr(pipeline, "settled", lambda status: True)
+    monkeypatch.setattr(gather, "settled", lambda status: True)
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     leg = build.site / "content/conditions/leg-cramps.md"
     leg.write_text(leg.read_text().replace("a link is not a name", "a link is never a name"))
-    monkeypatch.setattr(pipeline, "settled", lambda status: False)  # saved just now
+    monkeypatch.setattr(gather, "settled", lambda status: False)  # saved just now
     _watched_build(build, "content/conditions/leg-cramps.md")
-    monkeypatch.setattr(pipeline, "settled", lambda status: True)
+    monkeypatch.setattr(gather, "settled", lambda status: True)
     _watched_build(build, "content/conditions/back-spasms.md")  # another file saved: leg-cramps.md as read last
     assert "a link is never a name" in (build.site / "public/conditions/leg-cramps/index.html").read_text()
 
