@@ -169,6 +169,8 @@ class BuildCache:
         self.readability = Readability()  # syllables counted so far, and the hyphenation dictionary once loaded
         self.sort_keys = SortKeys()  # names' places in A to Z lists, kept on disk
         self.template_keys: tuple = (None, {})  # the templates' digests, and each template's key (pipeline._template_keys)
+        self.template_refs: dict[str, frozenset] = {}  # the templates each template file names, by its digest, kept on disk
+        self._saved_template_refs: dict = {}
         self.db: sqlite3.Connection | None = None
         self.path = folder / "cache.sqlite" if folder else None
         if folder:
@@ -280,6 +282,21 @@ class BuildCache:
             self._put_meta("sort keys", pack(self.sort_keys.known))
             self.sort_keys.added = False
 
+    def save_template_refs(self) -> None:
+        """Keep the templates' references for the next process (when they changed)."""
+        if self.db and self.template_refs != self._saved_template_refs:
+            self._put_meta("template refs", pack(self.template_refs))
+            self._saved_template_refs = dict(self.template_refs)
+
+    def _load_template_refs(self) -> None:
+        packed = self._meta("template refs")
+        try:
+            refs = unpack(packed) if packed else {}
+        except Exception:  # unreadable: each template is parsed again
+            refs = {}
+        if isinstance(refs, dict):
+            self.template_refs, self._saved_template_refs = refs, dict(refs)
+
     def _load_sort_keys(self) -> None:
         packed = self._meta("sort keys")
         try:
@@ -316,6 +333,7 @@ class BuildCache:
         if self.db:
             self.save_file_index()
             self.save_sort_keys()
+            self.save_template_refs()
             self.db.commit()
             self.db.close()
             self.db = None
@@ -342,5 +360,6 @@ class BuildCache:
                 self.db.commit()
             self._load_file_index()
             self._load_sort_keys()
+            self._load_template_refs()
         except (OSError, sqlite3.Error, pickle.PickleError):
             self.db = None

@@ -234,10 +234,13 @@ def _one_off_plan(cache: BuildCache) -> tuple[PlanIndex, frozenset]:
 
 
 def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tuple[str, str]]) -> dict[str, str]:
-    """`render.template_keys`, made again only when a template changed (each is parsed)."""
+    """`render.template_keys`, made again only when a template changed (and only a changed
+    template parsed: the cache keeps what each names, by its digest)."""
     if cache.template_keys[0] != templates:
         digests = {path.removeprefix("templates/"): value for path, value in templates}
-        cache.template_keys = (templates, template_keys(renderer.env, digests))
+        known = cache.template_refs
+        cache.template_keys = (templates, template_keys(renderer.env, digests, known))
+        cache.template_refs = {value: known[value] for value in digests.values()}  # a changed file's digest goes
     return cache.template_keys[1]
 
 

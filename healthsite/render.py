@@ -217,19 +217,21 @@ def compile_templates(config: Config, env: jinja2.Environment) -> list[Problem]:
     return problems
 
 
-def template_keys(env: jinja2.Environment, digests: dict[str, str]) -> dict[str, str]:
+def template_keys(env: jinja2.Environment, digests: dict[str, str], known: dict[str, frozenset] | None = None) -> dict[str, str]:
     """Each template's key (by the name Jinja knows it by, `cause.html`): a digest of its
     own file's digest and those of every template it extends, includes or imports, all the
     way down. A page depends on its template's key alone, so a change to cause.html makes
     the cause pages again, not every page. A template that names another by a variable
-    depends on every template; one that names a missing file, on its absence."""
-    refs: dict[str, set[str | None]] = {}
-    for name in digests:
-        try:
-            found = jinja2.meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0]))
-            refs[name] = {_template_name(used) if used is not None else None for used in found}
-        except Exception:  # unreadable or not a template: compile_templates reports it
-            refs[name] = {None}
+    depends on every template; one that names a missing file, on its absence.
+    `known`: the templates each file names, by its digest, as an earlier call found them
+    (the cache's: parsing every template cost a new process a sixth of a second); those
+    found now are added."""
+    known = {} if known is None else known
+    refs: dict[str, frozenset[str | None]] = {}
+    for name, file_digest in digests.items():
+        if file_digest not in known:
+            known[file_digest] = _referenced_templates(env, name)
+        refs[name] = known[file_digest]
     keys = {}
     for name in digests:
         seen: set[str] = set()
@@ -246,6 +248,15 @@ def template_keys(env: jinja2.Environment, digests: dict[str, str]) -> dict[str,
             waiting += found
         keys[name] = digest(*(f"{used}:{digests.get(used, 'missing')}" for used in sorted(seen)))
     return keys
+
+
+def _referenced_templates(env: jinja2.Environment, name: str) -> frozenset[str | None]:
+    """The templates a template names (None: one named by a variable, or the template unreadable)."""
+    try:
+        found = jinja2.meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0], name))
+        return frozenset(_template_name(used) if used is not None else None for used in found)
+    except Exception:  # unreadable or not a template: compile_templates reports it
+        return frozenset({None})
 
 
 def _template_name(name: str) -> str:
