@@ -231,11 +231,15 @@ class BuildCache:
                               (repr(owner), fingerprint)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def put_page_views(self, pages: list[tuple[tuple, object]]) -> None:
-        """Each (owner, `PackedPage`): its last page, in place of the one before (one row an owner)."""
+    def put_page_views(self, pages: list[tuple[tuple, object]], owners) -> None:
+        """Each (owner, `PackedPage`): its last page, in place of the one before (one row an
+        owner). Only `owners` (a whole plan's) keep theirs: a deleted or renamed page's goes."""
         if self.db:
             self.db.executemany("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)",
                                 ((repr(owner), page.fingerprint, page.html_key, page.packed) for owner, page in pages))
+            kept = {repr(owner) for owner in owners}
+            gone = [(row[0],) for row in self.db.execute("SELECT owner FROM views") if row[0] not in kept]
+            self.db.executemany("DELETE FROM views WHERE owner = ?", gone)
 
     # --- compiled templates (`render.TemplateCode`)
 

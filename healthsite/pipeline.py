@@ -229,7 +229,7 @@ def _one_off_plan(cache: BuildCache) -> tuple[PlanIndex, frozenset]:
     memo, cache.plan_memo = cache.plan_memo, None
     made = [(owner, page) for owner, (page, _) in memo.pages.items()
             if not isinstance(page, KeptPage) and owner not in memo.restored]
-    cache.put_page_views([(owner, page) for owner, page in made if isinstance(page, PackedPage)])
+    cache.put_page_views([(owner, page) for owner, page in made if isinstance(page, PackedPage)], memo.pages)
     return memo.index(), frozenset(owner for owner, _ in made)
 
 

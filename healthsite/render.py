@@ -225,13 +225,17 @@ def template_keys(env: jinja2.Environment, digests: dict[str, str], known: dict[
     depends on every template; one that names a missing file, on its absence.
     `known`: the templates each file names, by its digest, as an earlier call found them
     (the cache's: parsing every template cost a new process a sixth of a second); those
-    found now are added."""
+    found now are added, where the text parsed is the one the digest was taken of (a file
+    saved in between is parsed again next time, not taken for the text it replaced)."""
     known = {} if known is None else known
     refs: dict[str, frozenset[str | None]] = {}
     for name, file_digest in digests.items():
-        if file_digest not in known:
-            known[file_digest] = _referenced_templates(env, name)
-        refs[name] = known[file_digest]
+        if file_digest in known:
+            refs[name] = known[file_digest]
+            continue
+        refs[name], parsed_digest = _referenced_templates(env, name)
+        if parsed_digest == file_digest:
+            known[file_digest] = refs[name]
     keys = {}
     for name in digests:
         seen: set[str] = set()
@@ -250,13 +254,19 @@ def template_keys(env: jinja2.Environment, digests: dict[str, str], known: dict[
     return keys
 
 
-def _referenced_templates(env: jinja2.Environment, name: str) -> frozenset[str | None]:
-    """The templates a template names (None: one named by a variable, or the template unreadable)."""
+def _referenced_templates(env: jinja2.Environment, name: str) -> tuple[frozenset[str | None], str]:
+    """The templates a template names (None: one named by a variable, or the template
+    unreadable), and the digest of the text read ("" if none could be)."""
     try:
-        found = jinja2.meta.find_referenced_templates(env.parse(env.loader.get_source(env, name)[0], name))
-        return frozenset(_template_name(used) if used is not None else None for used in found)
-    except Exception:  # unreadable or not a template: compile_templates reports it
-        return frozenset({None})
+        source = env.loader.get_source(env, name)[0]
+    except Exception:  # unreadable: compile_templates reports it
+        return frozenset({None}), ""
+    try:
+        found = jinja2.meta.find_referenced_templates(env.parse(source, name))
+        refs = frozenset(_template_name(used) if used is not None else None for used in found)
+    except Exception:  # not a template: compile_templates reports it
+        refs = frozenset({None})
+    return refs, digest(source.encode("utf-8"))
 
 
 def _template_name(name: str) -> str:

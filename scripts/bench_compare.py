@@ -36,6 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
+from benchmark import BYTECODE_ON  # noqa: E402
 from corpus import generate, pools  # noqa: E402
 
 BENCH_VENV = REPO / ".bench-venv"
@@ -203,7 +204,7 @@ def measure(command: list[str], site: Path, caches: list[Path]) -> dict:
     """One cold build in `site`, into `site/out`: exit code, seconds, peak RSS, output tail and pages made."""
     for path in [site / "out", *caches]:
         shutil.rmtree(path, ignore_errors=True)
-    run = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=site, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=site, capture_output=True, text=True, env=BYTECODE_ON)
     try:
         result = json.loads(run.stdout.splitlines()[-1])
     except (IndexError, ValueError):

@@ -833,7 +833,6 @@ def test_the_preview_reads_only_the_files_its_watcher_names_and_then_finds_what_
     """Told what changed, a preview build looks at no other content file; a change the
     watcher missed (it can drop events) is found by `unseen_changes` once the browsers
     reload, and built next. Files added and removed are listed anew."""
-    import healthsite.pipeline as pipeline
     monkeypatch.setattr(gather, "settled", lambda status: True)  # the fixture's files were all written just now
     build = CheckedBuilds(tmp_path, preview=True)
     build()
@@ -896,7 +895,6 @@ def test_a_watched_build_reads_and_parses_only_the_named_files_even_after_a_pars
     """A watched build starts from the last read and parse with the named files' places
     changed, not from every file; where the parse of the read it would start from raised,
     the next parse compares every file's key (an edit read then is not lost)."""
-    import healthsite.pipeline as pipeline
     monkeypatch.setattr(gather, "settled", lambda status: True)  # the fixture's files were all written just now
     build = CheckedBuilds(tmp_path, preview=True)
     build()
@@ -927,7 +925,6 @@ def test_a_watched_build_still_reads_every_time_a_link_and_a_file_whose_status_i
     """No status is kept for a link (what it leads to can change unseen), nor for a file read
     while its status was unsettled: a watched build reads them again whatever it was told
     (found by a second read: the build that started from the last read kept their old text)."""
-    import healthsite.pipeline as pipeline
     unsettled: set[str] = set()
     monkeypatch.setattr(gather, "settled", lambda status: status not in unsettled)
     build = CheckedBuilds(tmp_path, preview=True)
@@ -963,7 +960,6 @@ def test_the_preview_indexes_who_reads_what_once_its_first_build_is_done(tmp_pat
 def test_a_content_folder_swapped_in_whole_is_read_whole(tmp_path, monkeypatch):
     """Moving a folder in is one event naming the folder, none for the files in it: a watched
     build then looks at every file (found by a hostile review: it trusted the old ones)."""
-    import healthsite.pipeline as pipeline
     monkeypatch.setattr(gather, "settled", lambda status: True)
     build = CheckedBuilds(tmp_path, preview=True)
     build()
@@ -1045,7 +1041,6 @@ def test_a_file_read_while_its_status_was_unsettled_is_not_trusted_by_a_watched_
     """A file saved twice within the file system's clock tick can keep its status, so a
     file read just after a save has its status forgotten, not left at the older read's:
     a watched build that trusts the statuses it knows would show the older text."""
-    import healthsite.pipeline as pipeline
     monkeypatch.setattr(gather, "settled", lambda status: True)
     build = CheckedBuilds(tmp_path, preview=True)
     build()
@@ -1299,6 +1294,48 @@ def test_a_new_process_renders_a_changed_templates_pages_from_their_stored_views
     assert leg_cramps in changed.planned and not (conditions - {leg_cramps}) & changed.planned
 
 
+def test_a_stored_view_is_taken_only_with_the_fingerprint_the_index_names(tmp_path):
+    """`check` plans an edit, and stores its view, that is then undone: the published
+    build's index names the page as it was, so after a template change that page is
+    planned again, not taken from the view of the edit that never was published."""
+    from healthsite.pipeline import build_site
+    build = CheckedBuilds(tmp_path, preview=False)
+    build()
+    article = build.site / "content/conditions/leg-cramps.md"
+    before = article.read_text()
+    article.write_text(before + "\nAn edit that is checked, then undone.\n")
+    build.cache.close()
+    cache = project_cache(build.config)
+    assert build_site(build.config, search=False, cache=cache).ok  # as `check` does: nothing is written
+    cache.close()
+    article.write_text(before)
+    condition = build.site / "templates/condition.html"
+    condition.write_text(condition.read_text() + "{# changed #}\n")
+    changed = build()  # equal to a cold build
+    assert ("page", ("condition", "leg-cramps")) in changed.planned and len(changed.planned) == 1
+
+
+def test_the_cache_keeps_the_views_of_the_last_plans_pages_only(tmp_path):
+    """A deleted article's pages' views go from the cache with it (one row a page)."""
+    import sqlite3
+    build = CheckedBuilds(tmp_path, preview=False)
+
+    def views():
+        with sqlite3.connect(build.cache.path) as db:
+            return {row[0] for row in db.execute("SELECT owner FROM views")}
+
+    first = build()
+    assert views() == {repr(owner) for owner in first.plan_index.pages}
+    copy = build.site / "content/conditions/leg-cramps-again.md"
+    copy.write_text((build.site / "content/conditions/leg-cramps.md").read_text()
+                    .replace("title: Leg cramps", "title: Leg cramps again").replace("aliases: [night cramps, charley horse]", ""))
+    grown = build()
+    assert repr(("page", ("condition", "leg-cramps-again"))) in views() == {repr(owner) for owner in grown.plan_index.pages}
+    copy.unlink()
+    build()
+    assert views() == {repr(owner) for owner in first.plan_index.pages}
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["new-process", "preview"])
 def test_a_template_change_makes_again_only_the_pages_of_that_template(tmp_path, preview):
     """A page depends on its own template and what that extends, includes or imports:
@@ -1319,6 +1356,25 @@ def test_a_template_change_makes_again_only_the_pages_of_that_template(tmp_path,
     base = build.site / "templates/base.html"
     base.write_text(base.read_text() + "{# changed #}\n")
     assert build().rendered > count("cause.html", "treatment.html", "condition.html")
+
+
+def test_a_templates_references_are_kept_only_under_the_digest_of_the_text_parsed(tmp_path):
+    """The templates' digests are taken when the build starts and each is parsed later: a
+    file saved in between has its references worked out, but not kept under the digest of
+    the text it replaced (which would hold them wrongly once the file was that text again)."""
+    from healthsite.cache import digest
+    from healthsite.render import template_environment, template_keys
+    (tmp_path / "page.html").write_text('{% include "a.html" %}')
+    (tmp_path / "a.html").write_text("a")
+    env = template_environment(tmp_path)
+    older, now, plain = digest(b'{% include "b.html" %}'), digest(b'{% include "a.html" %}'), digest(b"a")
+    known: dict = {}
+    stale = template_keys(env, {"page.html": older, "a.html": plain}, known)
+    assert older not in known and known[plain] == frozenset()
+    assert template_keys(env, {"page.html": now, "a.html": plain}, known) != stale
+    assert known[now] == frozenset({"a.html"})
+    known[now] = frozenset()  # what is kept is what is used: the text is not parsed again
+    assert template_keys(env, {"page.html": now, "a.html": "other"}, known)["page.html"] == digest(f"page.html:{now}")
 
 
 def test_a_templates_key_covers_what_it_extends_includes_and_imports(tmp_path):
