@@ -201,6 +201,14 @@ class BuildCache:
         for key in keys:
             self.documents.pop(key, None)
 
+    def forget_articles(self) -> None:
+        """Let go of every parsed article held in memory and of what was made of them (the
+        last parse, graph and checks): the next build takes them from the file again."""
+        self.documents.clear()
+        self.last_parse = ([], None, None, "")
+        self.graph_memo = None
+        self.lint_memo = LintMemo()
+
     # --- converted markdown
 
     def page_html(self, key: str) -> list[str] | None:

@@ -67,7 +67,7 @@ class Build:
 def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (), day: dt.date | None = None,
                search: bool = True, editor_pages: bool = False, out: Path | None = None,
                cache: BuildCache | None = None, jobs: int | None = None, skip_unchanged: bool = False,
-               resident: bool = False) -> Build:
+               resident: bool = False, keep_site: bool = True) -> Build:
     """Everything but writing: the outputs and the problems of the whole site.
 
     With a `cache`, parsing, Markdown and whole pages are reused where their inputs are
@@ -77,10 +77,12 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     (`read_files`). `resident`: a process that builds the same project again and again (the
     preview) into a folder nothing else writes to: an unchanged page's file is not looked at
     to see that it is still there (a page deleted there behind the preview's back comes back
-    when it changes or on restart)."""
+    when it changes or on restart). Without `keep_site` (a publish, which needs only the
+    files), the parsed articles and the graph are let go as soon as the plan is final, so
+    that the render does not hold them too, and `Build.site` is None."""
     with cycle_collection_paused():
         return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
-                           resident)
+                           resident, keep_site)
 
 
 @contextmanager
@@ -105,7 +107,7 @@ def cycle_collection_paused(freeze_survivors: bool = False):
 
 def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.date | None, search: bool,
                 editor_pages: bool, out: Path | None, cache: BuildCache | None, jobs: int | None,
-                skip_unchanged: bool, resident: bool) -> Build:
+                skip_unchanged: bool, resident: bool, keep_site: bool) -> Build:
     start = time.perf_counter()
     day = day or today()
     out = (out or config.output_path).resolve()
@@ -179,6 +181,13 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         return (pages, None, frozenset()) if resident else (pages, *_one_off_plan(cache))
 
     pages, plan_index, planned = planned_from(index)
+    moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
+    if not keep_site and not any(isinstance(page, KeptPage) for page in pages):
+        # No page can send the build back to plan again (`StalePlan` needs a kept page), and
+        # nothing after the plan reads an article: at 10,000 articles they are 280 MB.
+        del parsed, articles, checks, published, hidden
+        site = None
+        cache.forget_articles()
     lap("plan")
     try:
         page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
@@ -195,7 +204,6 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         cache.check_memo = CheckMemo()
     check_memo = cache.check_memo
     places = check_memo.begin(changes)  # None: every page is looked at
-    moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
     site_files = check_memo.site_files_of(config, pages, moved, places)
     outputs = static_files + page_outputs + site_files
     if not editor_pages:  # the preview starts afresh each time: only published sites remember
@@ -360,7 +368,7 @@ def _publish(config: Config, out: Path | None, drafts: bool, problems: list[Prob
     recover(out)  # so that a failed build's "the published site was not changed" is true
     cache = cache or BuildCache(namespace=namespace())
     build = build_site(config, drafts, problems, search=search, editor_pages=editor_pages, out=out, cache=cache, jobs=jobs,
-                       skip_unchanged=True, resident=temporary)
+                       skip_unchanged=True, resident=temporary, keep_site=temporary)
     if build.unchanged:
         build.written = True  # the site at `out` is already this build's
     elif build.ok:

@@ -1294,6 +1294,47 @@ def test_a_new_process_renders_a_changed_templates_pages_from_their_stored_views
     assert leg_cramps in changed.planned and not (conditions - {leg_cramps}) & changed.planned
 
 
+def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypatch):
+    """A publish needs only the files: once its plan is final (no kept page that could send
+    it back to plan again), the parsed articles are not held through the render. `check`,
+    the preview and a plan with kept pages keep them."""
+    import gc
+
+    from healthsite import pipeline
+    from healthsite.article import Article
+    held: list[int] = []
+    real_render_site = pipeline.render_site
+
+    def counted(*args, **kwargs):
+        gc.collect()  # what earlier builds in this process left in cycles: only what is reachable counts
+        held.append(sum(1 for value in gc.get_objects() if type(value) is Article))
+        return real_render_site(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render_site", counted)
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+
+    def one_off():
+        cache = project_cache(config)
+        build = publish(config, search=False, cache=cache)
+        cache.close()
+        assert build.written, build.problems
+        return build
+
+    assert one_off().site is None and held[-1] == 0  # cold: every page planned
+    assert pipeline.build_site(config, search=False, cache=project_cache(config)).site and held[-1] > 0  # `check`
+    article = site / "content/conditions/leg-cramps.md"
+    article.write_text(article.read_text() + "\nA new closing paragraph.\n")
+    assert one_off().site and held[-1] > 0  # kept pages: a StalePlan would plan again from the articles
+    base = site / "templates/base.html"
+    base.write_text(base.read_text() + "{# changed #}\n")
+    assert one_off().site is None and held[-1] == 0  # every page made again or taken as stored
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+    preview = publish(config, tmp_path / "preview", search=False, cache=project_cache(config), in_place=True, temporary=True)
+    assert preview.site and held[-1] > 0
+
+
 def test_a_stored_view_is_taken_only_with_the_fingerprint_the_index_names(tmp_path):
     """`check` plans an edit, and stores its view, that is then undone: the published
     build's index names the page as it was, so after a template change that page is
