@@ -248,7 +248,7 @@ def _template_keys(cache: BuildCache, renderer: PageRenderer, templates: list[tu
         digests = {path.removeprefix("templates/"): value for path, value in templates}
         known = cache.template_refs
         cache.template_keys = (templates, template_keys(renderer.env, digests, known))
-        cache.template_refs = {value: known[value] for value in digests.values()}  # a changed file's digest goes
+        cache.template_refs = {value: known[value] for value in digests.values() if value in known}  # old digests go
     return cache.template_keys[1]
 
 

@@ -1418,6 +1418,34 @@ def test_a_templates_references_are_kept_only_under_the_digest_of_the_text_parse
     assert template_keys(env, {"page.html": now, "a.html": "other"}, known)["page.html"] == digest(f"page.html:{now}")
 
 
+def test_a_template_saved_while_a_build_reads_the_templates_is_parsed_again_by_the_next(tmp_path, monkeypatch):
+    """The build takes each template's digest, then parses it: a template saved in between
+    is parsed with its new text, and its references kept by no digest (the next build,
+    which sees the new digest, parses it again)."""
+    from healthsite import pipeline
+    from healthsite.cache import digest
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    real_check_templates = pipeline.check_templates
+    older = digest(b"{# the text before the save #}")
+
+    def taken_before_a_save(config):
+        digests, problems = real_check_templates(config)
+        return [(path, older if path == "templates/condition.html" else value) for path, value in digests], problems
+
+    monkeypatch.setattr(pipeline, "check_templates", taken_before_a_save)
+    cache = project_cache(config)
+    assert publish(config, search=False, cache=cache).written
+    assert older not in cache.template_refs and len(cache.template_refs) > 1
+    cache.close()
+    monkeypatch.setattr(pipeline, "check_templates", real_check_templates)
+    cache = project_cache(config)
+    assert publish(config, search=False, cache=cache).rendered > 0  # condition.html's digest is new to it
+    cache.close()
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+
+
 def test_a_templates_key_covers_what_it_extends_includes_and_imports(tmp_path):
     from healthsite.render import template_environment, template_keys
     files = {"base.html": "{% block main %}{% endblock %}", "macros.html": "{% macro m() %}m{% endmacro %}",
