@@ -301,22 +301,21 @@ class BuildCache:
             self._saved_template_refs = dict(self.template_refs)
 
     def _load_template_refs(self) -> None:
-        packed = self._meta("template refs")
-        try:
-            refs = unpack(packed) if packed else {}
-        except Exception:  # unreadable: each template is parsed again
-            refs = {}
-        if isinstance(refs, dict):
-            self.template_refs, self._saved_template_refs = refs, dict(refs)
+        self.template_refs = self._meta_dict("template refs")
+        self._saved_template_refs = dict(self.template_refs)
 
     def _load_sort_keys(self) -> None:
-        packed = self._meta("sort keys")
+        self.sort_keys = SortKeys(self._meta_dict("sort keys"))
+
+    def _meta_dict(self, name: str) -> dict:
+        """A dict kept in the meta table; empty if there is none or it cannot be read (what
+        it held is made again as needed)."""
+        packed = self._meta(name)
         try:
-            known = unpack(packed) if packed else {}
-            if isinstance(known, dict):
-                self.sort_keys = SortKeys(known)
-        except Exception:  # unreadable: made again as needed
-            pass
+            value = unpack(packed) if packed else {}
+        except Exception:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     def _load_file_index(self) -> None:
         packed = self._meta("file index")
