@@ -152,13 +152,13 @@ NAME_SENTENCE_WORDS = 6  # `Name. Sentence`: a name before a full stop has at mo
 # --- what the parse produces ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Text:
     markdown: str
     line: int  # line of the chunk's first line in the file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One cause, treatment or symptom: a named list item or a `###` heading."""
 
@@ -178,7 +178,7 @@ class Entry:
         return first_sentence(self.description.markdown)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Kept:
     """A list item that stayed text, and why (shown by `outline`)."""
 
@@ -187,7 +187,7 @@ class Kept:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryList:
     """One list: its entries, and the items that stayed text (kept in their place)."""
 
@@ -195,7 +195,7 @@ class EntryList:
     style: str = ""  # "do" or "dont" for NHS tick and cross lists
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """A label over entries: a `###` heading over a list, or an item whose content is a list."""
 
@@ -207,7 +207,7 @@ class Group:
     style: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Callout:
     """A box inside a section: information, a warning, or get-help advice at its level.
     Written as an admonition (`!!! warning "Title"`), a GitHub alert (`> [!WARNING]`), or a
@@ -265,7 +265,7 @@ class Section:
         return tuple(p for p in walk_parts(self.parts) if isinstance(p, Callout))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Footnote:
     """`[^label]: text`, wherever in the article it is written; its references, in any
     section, read `[^label]` (the first) and `[^label@2]`, `[^label@3]` (the later ones)."""
@@ -1199,7 +1199,7 @@ def _heading_warnings(document: Document, lines: Lines) -> list[Problem]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WikiLink:
     line: int
     target: str  # the text before `|`
