@@ -15,7 +15,7 @@ from pathlib import Path
 from .cache import BuildCache, Manifest, PageRecord, digest
 from .plan import Page, PackedPage
 from .planmemo import KeptPage, StalePlan
-from .render import Output, Published, Restamped, offsite_media_urls, page_links
+from .render import Output, Published, Restamped, Spool, offsite_media_urls, page_links
 from .workers import render_pages
 from .write import build_id
 
@@ -79,6 +79,7 @@ def render_site(pages: list[Page | PackedPage | KeptPage], base: str, renderer, 
             tasks.append((page, cache.page_html(html_keys[page.path])))
             rendering.append(place)
             cache.published_outputs.pop(path, None)
+    spool = Spool() if tasks else None
     results = render_pages(tasks, renderer.settings, renderer, jobs)
     del tasks  # `render_pages` lets go of each page once rendered
     for place, (result, converted) in zip(rendering, results):
@@ -93,7 +94,7 @@ def render_site(pages: list[Page | PackedPage | KeptPage], base: str, renderer, 
             continue
         if converted is not None:
             cache.put_page_html(html_keys[page.path], converted)
-        placed[place] = Output(page.path, result.packed, page.source, packed=True)
+        placed[place] = Output(page.path, spool.add(result.packed), page.source, packed=True)
         after[place] = Output(page.path, Published(folder + page.path), page.source)
         links = tuple([cache.link_pairs.setdefault(pair, pair) for pair in result.links])
         records[page.path] = PageRecord(keys[page.path], result.size, links, result.media, result.assets)

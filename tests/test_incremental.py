@@ -1217,20 +1217,25 @@ def test_a_new_process_compiles_only_the_templates_that_changed(tmp_path, monkey
 
 
 def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, monkeypatch):
-    """The collator takes a fifth of a second to load: the keys of the names already seen
-    are in the cache, so an edit that brings no new name never loads it, nor a template
-    change, which makes the A to Z lists again (their letters are ASCII capitals)."""
+    """The collator takes a fifth of a second to load: a site whose names are ASCII never
+    loads it, not even for a cold build (their keys come from the collator's weights of the
+    ASCII characters), and the keys of the names already seen are in the cache, so an edit
+    that brings no new name never loads it, nor a template change, which makes the A to Z
+    lists again (their letters are ASCII capitals)."""
     import healthsite.slugs
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
-    cache = project_cache(config)
-    assert publish(config, search=False, cache=cache, jobs=1).written
-    cache.close()
-    article = site / "content/conditions/leg-cramps.md"
-    base = site / "templates/base.html"
 
     def no_collator():
         raise AssertionError("the collator was loaded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(healthsite.slugs, "_collator", no_collator)
+        cache = project_cache(config)
+        assert publish(config, search=False, cache=cache, jobs=1).written
+        cache.close()
+    article = site / "content/conditions/leg-cramps.md"
+    base = site / "templates/base.html"
 
     for change in (lambda: article.write_text(article.read_text() + "\nA new closing paragraph.\n"),
                    lambda: base.write_text(base.read_text() + "{# changed #}\n")):
@@ -1333,6 +1338,37 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
     preview = publish(config, tmp_path / "preview", search=False, cache=project_cache(config), in_place=True, temporary=True)
     assert preview.site and held[-1] > 0
+
+
+def test_rendered_pages_wait_for_the_write_in_a_temporary_file_not_in_memory(tmp_path, monkeypatch):
+    """Each page rendered is held, until it is written, as a place in a temporary file with
+    no name; where that file cannot take a page (a full disk), the build holds the rest in
+    memory and publishes the same site."""
+    from healthsite.render import Spooled
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    build = publish(config, search=False, cache=BuildCache())
+    assert build.written, build.problems
+    rendered = [output for output in build.outputs if output.packed]
+    assert len(rendered) == build.rendered > 10 and all(type(output.body) is Spooled for output in rendered)
+    assert not any(type(output.body) is bytes for output in build.outputs if output.path.endswith(".html"))
+    first = snapshot(site / "public")
+    assert all(first[output.path] == output.data for output in rendered)
+
+    taken, real_pwrite = [], os.pwrite
+
+    def full_after_three(fd, data, offset):
+        if len(taken) == 3:
+            raise OSError(28, "No space left on device")
+        taken.append(offset)
+        return real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr("healthsite.render.os.pwrite", full_after_three)
+    again = publish(config, tmp_path / "again", search=False, cache=BuildCache())
+    assert again.written, again.problems
+    bodies = [type(output.body) for output in again.outputs if output.packed]
+    assert bodies.count(Spooled) == 3 and bodies.count(bytes) == len(bodies) - 3
+    assert snapshot(tmp_path / "again") == first
 
 
 def test_a_stored_view_is_taken_only_with_the_fingerprint_the_index_names(tmp_path):
