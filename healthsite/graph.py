@@ -24,7 +24,7 @@ Key = tuple[str, str]  # (kind, slug)
 SUGGEST_LIMIT = 100  # names compared with an unknown link
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One condition's entry for a cause or treatment."""
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -147,9 +148,13 @@ class PlanMemo:
         digests = self.digests[1] if self.digests and self.digests[0] is self.site else _shown_digests(self.site)
         # One object per distinct dependency, which pickle then writes once: 600,000 of them
         # in the pages of 10,000 articles, 28,000 distinct, took most of a second to load.
+        # The pages planned hold such objects already (`_Planner.one_dependency`): their sets
+        # are kept as they are, not made again (at 10,000 articles, 40 MB more at once).
         one: dict[Dependency, Dependency] = {}
-        pages = {owner: (KeptPage.of(page), frozenset([one.setdefault(dep, dep) for dep in deps]))
-                 for owner, (page, deps) in self.pages.items()}
+        pages = {}
+        for owner, (page, deps) in self.pages.items():
+            held = [one.setdefault(dep, dep) for dep in deps]
+            pages[owner] = (KeptPage.of(page), deps if all(map(operator.is_, held, deps)) else frozenset(held))
         cards = {name: tuple(map(KeptPage.of, made)) for name, made in self.card_pages.items()}
         return PlanIndex(self.key, digests, pages, cards, self.templates)
 
