@@ -13,8 +13,10 @@ rules follow how health publishers really write (content-format.md, sections
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+import sys
 from dataclasses import dataclass
 from typing import Iterator, Union
 
@@ -176,6 +178,16 @@ class Entry:
     @property
     def summary(self) -> str:
         return first_sentence(self.description.markdown)
+
+    def __setstate__(self, state: list) -> None:
+        """Unpickled (from a parse worker or the cache), each article's own copy: the names,
+        which many articles share (one cause named by a hundred conditions), are held once."""
+        for name, value in zip(ENTRY_FIELDS, state):
+            object.__setattr__(self, name, sys.intern(value) if name in SHARED_ENTRY_FIELDS else value)
+
+
+ENTRY_FIELDS = tuple(field.name for field in dataclasses.fields(Entry))
+SHARED_ENTRY_FIELDS = frozenset(["name", "slug", "kind", "lead", "joiner", "group"])
 
 
 @dataclass(frozen=True, slots=True)

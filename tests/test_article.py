@@ -569,3 +569,16 @@ def test_prose_lines_of_a_chunk_without_code_or_comments_are_all_its_lines(lines
     from healthsite.article import _prose_lines, prose_lines
     text = Text("\n".join(lines), first)
     assert list(prose_lines(text)) == list(_prose_lines(text))
+
+
+def test_articles_unpickled_apart_hold_each_entry_name_once():
+    """Each article comes to the build pickled on its own (from a worker or the cache): the
+    names its entries share with other articles' are one string, not one per article."""
+    import pickle
+    first, _ = parse("## Causes\n\n- Dehydration: not drinking enough.\n- Heavy exercise: long runs.\n")
+    second, _ = parse("## Causes\n\n- Dehydration: losing fluids.\n\n## Treatments\n\n- Stretching: gently.\n")
+    first_again, second_again = (pickle.loads(pickle.dumps(article, pickle.HIGHEST_PROTOCOL)) for article in (first, second))
+    assert (first_again, second_again) == (first, second)
+    one, other = first_again.entries()[0], second_again.entries()[0]
+    assert one.name == other.name == "Dehydration" and one.description != other.description
+    assert one.name is other.name and one.slug is other.slug and one.lead is other.lead and one.kind is other.kind
