@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import os
 import pickle
 import sqlite3
+import tempfile
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -67,6 +69,52 @@ def pack_and_digest(value) -> tuple[bytes, str]:
     """`pack(value)`, and a digest of the value as pickled: equal digests, equal values."""
     data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
     return zlib.compress(data, 1), digest(data)
+
+
+class Spool:
+    """Packed bytes a build needs only later, kept in an unnamed temporary file: the pages
+    planned, until they are rendered, and the pages rendered, until they are written. Held
+    in memory, at 10,000 articles, they were 55 and 54 MB of the build's peak. The file has
+    no name, so nothing is left behind, and it is closed once no `Spooled` names it."""
+
+    def __init__(self):
+        try:
+            self._file = tempfile.TemporaryFile(prefix="healthsite-pages-")
+        except OSError:
+            self._file = None
+        self._taking = self._file is not None
+        self._end = 0
+
+    def add(self, data: bytes) -> Spooled | bytes:
+        """Where `data` is kept now; `data` itself where the file cannot take it (a full
+        disk, say): the build goes on in memory."""
+        if self._taking:
+            try:
+                if os.pwrite(self._file.fileno(), data, self._end) == len(data):
+                    self._end += len(data)
+                    return Spooled(self, self._end - len(data), len(data))
+            except OSError:
+                pass
+            self._taking = False  # what it holds is still read; nothing more is put in
+        return data
+
+    def read(self, offset: int, size: int) -> bytes:
+        data = os.pread(self._file.fileno(), size, offset)
+        if len(data) != size:
+            raise OSError(f"the temporary file of rendered pages is short: {len(data)} of {size} bytes at {offset}")
+        return data
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """Where some packed bytes are in a `Spool`."""
+
+    spool: Spool
+    offset: int
+    size: int
+
+    def read(self) -> bytes:
+        return self.spool.read(self.offset, self.size)
 
 
 @dataclass
@@ -244,7 +292,7 @@ class BuildCache:
         owner). Only `owners` (a whole plan's) keep theirs: a deleted or renamed page's goes."""
         if self.db:
             self.db.executemany("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)",
-                                ((repr(owner), page.fingerprint, page.html_key, page.packed) for owner, page in pages))
+                                ((repr(owner), page.fingerprint, page.html_key, page.packed_bytes) for owner, page in pages))
             kept = {repr(owner) for owner in owners}
             gone = [(row[0],) for row in self.db.execute("SELECT owner FROM views") if row[0] not in kept]
             self.db.executemany("DELETE FROM views WHERE owner = ?", gone)

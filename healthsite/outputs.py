@@ -12,10 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import BuildCache, Manifest, PageRecord, digest
+from .cache import BuildCache, Manifest, PageRecord, Spool, digest
 from .plan import Page, PackedPage
 from .planmemo import KeptPage, StalePlan
-from .render import Output, Published, Restamped, Spool, offsite_media_urls, page_links
+from .render import Output, Published, Restamped, offsite_media_urls, page_links
 from .workers import render_pages
 from .write import build_id
 

@@ -31,7 +31,7 @@ from markupsafe import escape
 from . import jsonld
 from .article import (CALLOUT_LABELS, LEVEL_LABELS, WIKI_LINK, Article, Callout, Entry, EntryList, Group, Section, Text,
                       heading_text, plain_text, split_wiki_link)
-from .cache import digest, pack_and_digest, unpack
+from .cache import Spool, Spooled, digest, pack_and_digest, unpack
 from .config import Config
 from .content import Meta, Source
 from .graph import Entity, Site
@@ -241,7 +241,8 @@ class Page:
 class PackedPage:
     """A page of a one-off build's plan, packed until it is rendered (`unpacked`), with what
     the build reads of it before then. Held as values, the pages' views were a third of a
-    10,000-article build's memory (300 MB at 10,000 articles); packed, 55 MB.
+    10,000-article build's memory (300 MB at 10,000 articles); packed, 55 MB, which wait in a
+    temporary file (the planner's `Spool`).
 
     Its fingerprint is a digest of the page as pickled, which equal pages made by the same
     code give too (a one-off build's articles are always unpickled from their parse's
@@ -256,15 +257,24 @@ class PackedPage:
     source: str
     fingerprint: str
     html_key: str
-    packed: bytes
+    packed: bytes | Spooled  # in the plan's `Spool` until rendered, where it has one
 
     @staticmethod
-    def of(page: Page) -> PackedPage:
+    def of(page: Page, spool: Spool | None = None) -> PackedPage:
         packed, fingerprint = pack_and_digest(page)
-        return PackedPage(page.path, page.template, page.info, page.source, fingerprint, page.html_key, packed)
+        return PackedPage(page.path, page.template, page.info, page.source, fingerprint, page.html_key,
+                          spool.add(packed) if spool else packed)
+
+    @property
+    def packed_bytes(self) -> bytes:
+        return self.packed.read() if isinstance(self.packed, Spooled) else self.packed
 
     def unpacked(self) -> Page:
-        return unpack(self.packed)
+        return unpack(self.packed_bytes)
+
+    def __getstate__(self) -> dict:
+        """Pickled (for a render worker), its bytes go with it: a spool is this process's."""
+        return {**self.__dict__, "packed": self.packed_bytes}
 
 
 # --- the plan
@@ -310,6 +320,7 @@ class _Planner:
                  packed: bool = False, stored: Callable | None = None):
         self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
         self.packed, self.stored = packed, stored  # see `plan`
+        self.spool = Spool() if packed else None  # where the packed pages wait to be rendered
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
@@ -362,7 +373,7 @@ class _Planner:
         self.deps = {entity.key, (OWN, entity.key)}
         for key in self._relation_keys(entity):  # structured data names them all
             self.deps.add(key)
-        made = PackedPage.of(make(entity)) if self.packed else make(entity)
+        made = PackedPage.of(make(entity), self.spool) if self.packed else make(entity)
         deps = frozenset([self.one_dependency.setdefault(dep, dep) for dep in self.deps])
         self.memo.pages[owner] = (made, deps)
         self.memo.made(owner, deps)

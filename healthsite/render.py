@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import html as html_module
-import os
 import posixpath
 import re
-import tempfile
 import traceback
 import zlib
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from jinja2.loaders import split_template_path
 from markupsafe import escape
 
 from .article import heading_text
-from .cache import digest
+from .cache import Spooled, digest
 from .config import Config
 from .markup import Markup
 from .plan import Addresses, EntryItem, Inline, Md, Page
@@ -53,51 +51,6 @@ class Restamped:
         # In one pass, longest first: a new URL may hold another's old one (static/a/static/x.css).
         olds = re.compile(b"|".join(re.escape(old) for old in sorted(new, key=len, reverse=True)))
         return olds.sub(lambda match: new[match[0]], data)
-
-
-class Spool:
-    """Rendered pages' packed bytes, kept in an unnamed temporary file until they are
-    written: held in memory, they were 54 MB of a 10,000-article build's peak. The file has
-    no name, so nothing is left behind, and it is closed once no `Spooled` names it."""
-
-    def __init__(self):
-        try:
-            self._file = tempfile.TemporaryFile(prefix="healthsite-pages-")
-        except OSError:
-            self._file = None
-        self._taking = self._file is not None
-        self._end = 0
-
-    def add(self, data: bytes) -> Spooled | bytes:
-        """Where `data` is kept now; `data` itself where the file cannot take it (a full
-        disk, say): the build goes on in memory."""
-        if self._taking:
-            try:
-                if os.pwrite(self._file.fileno(), data, self._end) == len(data):
-                    self._end += len(data)
-                    return Spooled(self, self._end - len(data), len(data))
-            except OSError:
-                pass
-            self._taking = False  # what it holds is still read; nothing more is put in
-        return data
-
-    def read(self, offset: int, size: int) -> bytes:
-        data = os.pread(self._file.fileno(), size, offset)
-        if len(data) != size:
-            raise OSError(f"the temporary file of rendered pages is short: {len(data)} of {size} bytes at {offset}")
-        return data
-
-
-@dataclass(frozen=True)
-class Spooled:
-    """Where one page's packed bytes are in a `Spool`."""
-
-    spool: Spool
-    offset: int
-    size: int
-
-    def read(self) -> bytes:
-        return self.spool.read(self.offset, self.size)
 
 
 @dataclass(frozen=True)

@@ -1340,11 +1340,12 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert preview.site and held[-1] > 0
 
 
-def test_rendered_pages_wait_for_the_write_in_a_temporary_file_not_in_memory(tmp_path, monkeypatch):
-    """Each page rendered is held, until it is written, as a place in a temporary file with
-    no name; where that file cannot take a page (a full disk), the build holds the rest in
-    memory and publishes the same site."""
-    from healthsite.render import Spooled
+def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_path, monkeypatch):
+    """A one-off build holds each page it planned, until it is rendered, and each page it
+    rendered, until it is written, as a place in a temporary file with no name; where such
+    a file cannot take a page (a full disk), the build holds the rest in memory and
+    publishes the same site."""
+    from healthsite.cache import Spooled
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     build = publish(config, search=False, cache=BuildCache())
@@ -1355,20 +1356,25 @@ def test_rendered_pages_wait_for_the_write_in_a_temporary_file_not_in_memory(tmp
     first = snapshot(site / "public")
     assert all(first[output.path] == output.data for output in rendered)
 
-    taken, real_pwrite = [], os.pwrite
+    real_pwrite = os.pwrite
+    for full in ("plan", "render"):  # the first file made is the plan's, the second the render's
+        files: dict[int, int] = {}  # writes into each file, by its descriptor
 
-    def full_after_three(fd, data, offset):
-        if len(taken) == 3:
-            raise OSError(28, "No space left on device")
-        taken.append(offset)
-        return real_pwrite(fd, data, offset)
+        def full_after_three(fd, data, offset):
+            taken = files.setdefault(fd, 0)
+            if taken == 3 and list(files).index(fd) == ("plan", "render").index(full):
+                raise OSError(28, "No space left on device")
+            files[fd] = taken + 1
+            return real_pwrite(fd, data, offset)
 
-    monkeypatch.setattr("healthsite.render.os.pwrite", full_after_three)
-    again = publish(config, tmp_path / "again", search=False, cache=BuildCache())
-    assert again.written, again.problems
-    bodies = [type(output.body) for output in again.outputs if output.packed]
-    assert bodies.count(Spooled) == 3 and bodies.count(bytes) == len(bodies) - 3
-    assert snapshot(tmp_path / "again") == first
+        with monkeypatch.context() as patched:
+            patched.setattr("healthsite.cache.os.pwrite", full_after_three)
+            again = publish(config, tmp_path / full, search=False, cache=BuildCache())
+        assert again.written, again.problems
+        assert len(files) == 2 and min(files.values()) == 3  # the full one took three
+        bodies = [type(output.body) for output in again.outputs if output.packed]
+        assert bodies.count(Spooled) == (3 if full == "render" else len(bodies))
+        assert snapshot(tmp_path / full) == first
 
 
 def test_a_stored_view_is_taken_only_with_the_fingerprint_the_index_names(tmp_path):

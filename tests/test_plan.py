@@ -89,6 +89,9 @@ def test_a_one_off_plan_packs_each_entity_page_until_it_is_rendered(tmp_path, mo
     """A one-off build plans once and renders each page once: its entity pages are held
     packed, with what the build reads before rendering (path, info, keys) as the page's."""
     import datetime as dt
+    import pickle
+
+    from healthsite.cache import Spooled
     from healthsite.plan import PackedPage, Page
     site = make_project(tmp_path / "site", FIXTURES / "good")
     result, _ = build(site, monkeypatch)
@@ -105,6 +108,9 @@ def test_a_one_off_plan_packs_each_entity_page_until_it_is_rendered(tmp_path, mo
             assert held.html_key == page.html_key
             assert held.unpacked() == page and type(held.unpacked()) is Page
             assert held.fingerprint == held_again.fingerprint  # equal pages, equal fingerprints
+            assert type(held.packed) is Spooled  # waiting in a temporary file, not in memory
+            sent = pickle.loads(pickle.dumps(held))  # to a render worker: the bytes go along
+            assert type(sent.packed) is bytes and sent.unpacked() == page
         else:
             assert held == page
     fingerprints = {p.fingerprint for p in packed if isinstance(p, PackedPage)}
