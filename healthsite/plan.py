@@ -37,8 +37,7 @@ from .content import Meta, Source
 from .graph import Entity, Site
 from .kinds import KINDS
 from .outline import Row, outline
-from .planmemo import (LINK, OWN, RELATION_NAMES, TEMPLATE, Dependency, KeptPage, PlanIndex, PlanMemo,
-                       prevention_anchor)
+from .planmemo import LINK, OWN, RELATION_NAMES, TEMPLATE, Dependency, KeptPage, PlanIndex, PlanMemo
 from .review import ReviewRow, review_order, review_rows
 from .slugs import initial, sort_key
 
@@ -300,7 +299,8 @@ class Addresses:
 def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {},
          memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "",
          templates: dict[str, str] | None = None, packed: bool = False,
-         stored: Callable[[tuple, str], tuple[str, bytes] | None] | None = None) -> list[Page | PackedPage | KeptPage]:
+         stored: Callable[[tuple, str], tuple[str, bytes] | None] | None = None,
+         let_go: bool = False) -> list[Page | PackedPage | KeptPage]:
     """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
     file. With a `memo` of the last plan, an entity's pages whose inputs did not change are
     the last plan's (the same values; only pages of the whole site are always made again).
@@ -309,8 +309,13 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
     template's key, `render.template_keys`: a kept page whose template changed is made again).
     `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`.
     `stored` (`BuildCache.page_view`): a kept page whose only changed input is its template
-    is its view as the build that planned it stored it, not planned again (`memo.restored`)."""
+    is its view as the build that planned it stored it, not planned again (`memo.restored`).
+    `let_go` (a build that makes every page once and holds the articles only through `site`):
+    once a condition's page is made, its entity holds the article `without_body`, and the
+    memo keeps no article, so each body is freed as the plan goes."""
     planner = _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed, stored)
+    if let_go:
+        planner.memo.shown, planner.let_go = {}, True  # a memo that shows nothing: the next plan makes every page
     return planner.pages()
 
 
@@ -319,7 +324,7 @@ class _Planner:
                  index: PlanIndex | None, index_key: str, templates: dict[str, str] | None, editor_pages: bool,
                  packed: bool = False, stored: Callable | None = None):
         self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
-        self.packed, self.stored = packed, stored  # see `plan`
+        self.packed, self.stored, self.let_go = packed, stored, False  # see `plan`
         self.spool = Spool() if packed else None  # where the packed pages wait to be rendered
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
@@ -522,7 +527,10 @@ class _Planner:
             structured=jsonld.script_json(jsonld.condition_page(
                 condition, self.site, self.addresses.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         )
-        return self._page(KINDS["condition"].template, self._info(condition), view, article.document.path, article)
+        page = self._page(KINDS["condition"].template, self._info(condition), view, article.document.path, article)
+        if self.let_go:  # no other page reads its body: let it go (see `plan`)
+            condition.article = article.without_body()
+        return page
 
     def _sections(self, sections: tuple[Section, ...]) -> tuple[dict, ...]:
         """Sections as the template draws them; a sub-section's heading is never more than
@@ -625,7 +633,7 @@ class _Planner:
             conditions=conditions,
             causes=self.refs_of(site.related(entity, "causes")),
             treatments=self.refs_of(site.related(entity, "treatments")),
-            prevention=tuple({"condition": self.ref(c), "anchor": prevention_anchor(c.article)}
+            prevention=tuple({"condition": self.ref(c), "anchor": c.article.prevention_anchor}
                              for c in site.related(entity, "prevention")),
             sources=entity.article.document.meta.sources if entity.article else (),
             structured=jsonld.script_json(jsonld.entry_page(entity, site, self.addresses.absolute, self.config.language,

@@ -13,7 +13,6 @@ import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .article import PREVENTION, Article
 from .cache import digest
 from .graph import Entity, Site
 
@@ -201,7 +200,7 @@ def _shown(site: Site, entities: dict[tuple[str, str], Entity], links: bool = Tr
 def _card(site: Site, e: Entity) -> tuple:
     article, relations = e.article, site.relations
     reviewed = article.document.meta.reviewed if article else None
-    anchor = prevention_anchor(article) if article and e.kind == "condition" else ""
+    anchor = article.prevention_anchor if article and e.kind == "condition" else ""
     related = tuple((name, relations[(e.key, name)]) for name in RELATION_NAMES if (e.key, name) in relations)
     return (e.kind, e.title, e.path, e.aliases, e.summary, e.source_path, reviewed, anchor, related)
 
@@ -221,7 +220,3 @@ def _shown_digests(site: Site) -> dict[Dependency, str]:
         digests[(LINK, target)] = entity.path
     return digests
 
-
-def prevention_anchor(article: Article) -> str:
-    """Where a condition's prevention section starts, for the pages that link to it ("" if none)."""
-    return next((s.anchor for s in article.sections if s.kind == PREVENTION), "")

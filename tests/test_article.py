@@ -582,3 +582,16 @@ def test_articles_unpickled_apart_hold_each_entry_name_once():
     one, other = first_again.entries()[0], second_again.entries()[0]
     assert one.name == other.name == "Dehydration" and one.description != other.description
     assert one.name is other.name and one.slug is other.slug and one.lead is other.lead and one.kind is other.kind
+
+
+def test_an_article_without_its_body_keeps_what_other_pages_read_and_refuses_the_rest():
+    article, _ = parse("Cramps hurt.\n\n## Causes\n\n- Dehydration: not drinking enough.\n\n"
+                       "## Prevention\n\nDrink water.\n\n## When to get help\n\nSee a GP if cramps last.\n")
+    light = article.without_body()
+    assert light.document is article.document and light.entries() == article.entries() and light.entries("cause")
+    assert (light.urgency, light.help_levels, light.title_order) == (article.urgency, article.help_levels, article.title_order)
+    assert light.prevention_anchor == article.prevention_anchor != ""
+    for read in (lambda: light.sections[0], lambda: list(light.sections), lambda: light.overview.parts,
+                 lambda: light.footnotes[0], lambda: light.opens_with("Cramps"), lambda: list(light.texts())):
+        with pytest.raises(RuntimeError, match="let go of it"):
+            read()

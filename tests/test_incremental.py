@@ -1340,6 +1340,41 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert preview.site and held[-1] > 0
 
 
+def test_a_cold_publish_lets_go_of_each_conditions_body_once_its_page_is_planned(tmp_path, monkeypatch):
+    """A publish with no plan to start from holds the articles only through the graph, and
+    once a condition's page is planned, its entity holds the article without its body (the
+    pages after it read only its front matter, entries and anchors), so that each body is
+    freed as the plan goes; the site is the one a build holding every article whole makes."""
+    import gc
+
+    from healthsite import pipeline
+    from healthsite import plan as plan_module
+    from healthsite.article import WITHHELD, Article
+    seen: list[tuple[int, int]] = []  # (condition articles reachable, those whole), once every condition is planned
+    real_entry_page = plan_module._Planner._entry_page
+
+    def counted(self, entity):
+        if not seen:
+            gc.collect()
+            held = [value for value in gc.get_objects() if type(value) is Article and value.document.kind == "condition"]
+            seen.append((len(held), sum(value.sections is not WITHHELD for value in held)))
+        return real_entry_page(self, entity)
+
+    monkeypatch.setattr(plan_module._Planner, "_entry_page", counted)
+    site = make_project(tmp_path / "site", FIXTURES / "good")
+    config, _ = load_config(site / "config.yaml")
+    checked = pipeline.build_site(config, search=False, cache=BuildCache())  # `check`: every article kept whole
+    whole = {output.path: output.data for output in checked.outputs if output.path.endswith(".html")}
+    assert seen[0][0] == seen[0][1] > 3
+    del checked
+    seen.clear()
+    published = publish(config, search=False, cache=BuildCache())
+    assert published.written, published.problems
+    conditions = [path for path in whole if path.startswith("conditions/") and path.count("/") == 2]
+    assert seen[0] == (len(conditions), 0) and len(conditions) >= 3  # each condition's entity holds its article without body
+    assert {path: data for path, data in snapshot(site / "public").items() if path in whole} == whole
+
+
 def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_path, monkeypatch):
     """A one-off build holds each page it planned, until it is rendered, and each page it
     rendered, until it is written, as a place in a temporary file with no name; where such
