@@ -18,7 +18,7 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Callable, Iterator, Union
 
 from .content import Document
 from .problems import Problem, error, warning
@@ -179,10 +179,10 @@ class Entry:
     def summary(self) -> str:
         return first_sentence(self.description.markdown)
 
-    def __setstate__(self, state: list) -> None:
+    def __setstate__(self, state: list | dict) -> None:
         """Unpickled (from a parse worker or the cache), each article's own copy: the names,
         which many articles share (one cause named by a hundred conditions), are held once."""
-        for name, value in zip(ENTRY_FIELDS, state):
+        for name, value in state.items() if isinstance(state, dict) else zip(ENTRY_FIELDS, state):
             object.__setattr__(self, name, sys.intern(value) if name in SHARED_ENTRY_FIELDS else value)
 
 
@@ -353,15 +353,15 @@ class Article:
         form = (doc.kind, doc.slug, doc.path, meta.title, meta.aliases, meta.draft, meta.causes, meta.treatments, meta.redirect_from,
                 tuple(key for key, _ in keys), self.abbreviations,
                 tuple((e.kind, e.slug, e.name) for e in entries),
-                tuple((link.target, section.kind, entry and (entry.kind, entry.slug)) for link, section, entry in self.wiki_links))
+                tuple((link.target, section_kind, entry and (entry.kind, entry.slug)) for link, section_kind, entry in self.wiki_links))
         lines = (*(line for _, line in keys), *(e.line for e in entries), *(link.line for link, _, _ in self.wiki_links))
         return form, lines
 
     @functools.cached_property
-    def wiki_links(self) -> tuple[tuple[WikiLink, Section, Entry | None], ...]:
-        """Every wiki link outside code, with its section and entry, in the text's order.
-        Kept on the article: the cache hands an unchanged file's article back as it was."""
-        return tuple((link, section, entry) for text, section, entry in self.texts() for link in find_wiki_links(text))
+    def wiki_links(self) -> tuple[tuple[WikiLink, str, Entry | None], ...]:
+        """Every wiki link outside code, with its section's kind and its entry, in the text's
+        order. Kept on the article: the cache hands an unchanged file's article back as it was."""
+        return tuple((link, section.kind, entry) for text, section, entry in self.texts() for link in find_wiki_links(text))
 
     @property
     def body_html_source(self) -> Text:
@@ -374,16 +374,22 @@ class Article:
         """Where its prevention section starts, for the pages that link to it ("" if none)."""
         return next((s.anchor for s in self.sections if s.kind == PREVENTION), "")
 
-    def without_body(self) -> Article:
+    def without_body(self, whole: Callable[[], Article] | None = None) -> Article:
         """The article without what only its own page reads (its text before the first
-        heading, its sections and notes), for a build that has made that page and plans no
-        page again: what the other pages read stays (front matter, entries, urgency,
-        prevention anchor). The body then takes no memory: at 10,000 articles, 60 MB of a
-        cold build's peak. Reading it is a mistake in the plan, and raises."""
-        kept = {name: getattr(self, name) for name in ("_entries", "help_levels", "urgency", "title_order", "prevention_anchor")}
+        heading, its sections and notes), for a build that plans each page once: what the
+        graph and the other pages read stays (front matter, entries, wiki links, urgency,
+        prevention anchor). Reading the body is a mistake in the plan, and raises; its own
+        page asks for `whole()`, which is `whole` (the article read back from its packed
+        parse) where it was given. At 10,000 articles the bodies are 60 MB."""
+        kept = {name: getattr(self, name) for name in
+                ("_entries", "help_levels", "urgency", "title_order", "prevention_anchor", "wiki_links")}
         light = Article(self.document, WITHHELD, WITHHELD, self.abbreviations, WITHHELD)
-        light.__dict__.update(kept)
+        light.__dict__.update(kept, _whole=whole)
         return light
+
+    def whole(self) -> Article:
+        """The article with its body (see `without_body`)."""
+        return self.__dict__["_whole"]() if self.__dict__.get("_whole") else self
 
 
 class _Withheld:
@@ -392,7 +398,12 @@ class _Withheld:
     def _refuse(self, *_):
         raise RuntimeError("an article's body was read after the build let go of it (Article.without_body)")
 
-    __getattr__ = __iter__ = __len__ = __getitem__ = __bool__ = _refuse
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # copy and pickle ask for protocols they may do without
+            raise AttributeError(name)
+        self._refuse()
+
+    __iter__ = __len__ = __getitem__ = __bool__ = _refuse
 
 
 WITHHELD = _Withheld()

@@ -75,11 +75,13 @@ class Spool:
     """Packed bytes a build needs only later, kept in an unnamed temporary file: the pages
     planned, until they are rendered, and the pages rendered, until they are written. Held
     in memory, at 10,000 articles, they were 55 and 54 MB of the build's peak. The file has
-    no name, so nothing is left behind, and it is closed once no `Spooled` names it."""
+    no name, so nothing is left behind, and it is closed once no `Spooled` names it. It is
+    made in `folder` (the build cache's, `BuildCache.spool`), not in the system's temporary
+    folder, which is memory on many systems (tmpfs)."""
 
-    def __init__(self):
+    def __init__(self, folder: Path | None = None):
         try:
-            self._file = tempfile.TemporaryFile(prefix="healthsite-pages-")
+            self._file = tempfile.TemporaryFile(prefix="healthsite-pages-", dir=folder)
         except OSError:
             self._file = None
         self._taking = self._file is not None
@@ -101,7 +103,7 @@ class Spool:
     def read(self, offset: int, size: int) -> bytes:
         data = os.pread(self._file.fileno(), size, offset)
         if len(data) != size:
-            raise OSError(f"the temporary file of rendered pages is short: {len(data)} of {size} bytes at {offset}")
+            raise OSError(f"the temporary file of packed pages is short: {len(data)} of {size} bytes at {offset}")
         return data
 
 
@@ -224,6 +226,10 @@ class BuildCache:
         if folder:
             self._open(folder)
 
+    def spool(self) -> Spool:
+        """A file for packed pages (`Spool`): beside the SQLite file, where there is one."""
+        return Spool(self.path.parent if self.db else None)
+
     # --- parsed articles
 
     def document(self, key: str):
@@ -234,10 +240,18 @@ class BuildCache:
                 value = self.documents[key] = unpack(row[0])
         return value
 
-    def put_document(self, key: str, value, packed: bytes) -> None:
+    def packed_document(self, key: str) -> bytes | None:
+        """`document(key)` as `pack` gives it, not kept in memory here."""
+        if key in self.documents:
+            return pack(self.documents[key])
+        row = self.db.execute("SELECT value FROM documents WHERE key = ?", (key,)).fetchone() if self.db else None
+        return row[0] if row else None
+
+    def put_document(self, key: str, value, packed: bytes, in_memory: bool = True) -> None:
         """`packed`: the value as `pack` gives it (workers pack what they parse, so this
         process only unpacks it once and stores the bytes as they are)."""
-        self.documents[key] = value
+        if in_memory:
+            self.documents[key] = value
         if self.db:
             self.db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (key, packed))
 

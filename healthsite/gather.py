@@ -4,6 +4,7 @@ file and the snippets are unchanged, else made (in workers for a big batch)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import os
@@ -205,11 +206,13 @@ def _spliced_files(results: list[Parsed], last: ParsedFiles, places) -> ParsedFi
 
 
 def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache: BuildCache, jobs: int | None,
-              config: Config, read: tuple | None = None) -> ParsedFiles:
+              config: Config, read: tuple | None = None, light: bool = False) -> ParsedFiles:
     """Parsed articles, from the cache where the file (and the snippets) are unchanged. Where
     the files are the last call's (as many), only those whose key changed are looked up; where
     `read` (see `read_content`) says the reads are the last call's with a few places read
-    again, only those keys are made and compared."""
+    again, only those keys are made and compared. `light` (a build that plans each page once):
+    each article is held `without_body`, its body read back from its packed parse for its own
+    page (`Article.whole`), and the cache keeps none in memory."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     last_keys, last, last_read, last_snippets = cache.last_parse
     if read and read[2] is not None and last is not None and read[0] is last_read and snippets_key == last_snippets:
@@ -223,20 +226,23 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
             parsed, places = list(last.results), list(itertools.compress(range(len(keys)), map(operator.ne, keys, last_keys)))
         else:
             parsed, places = [None] * len(keys), range(len(keys))
+    look_up = functools.partial(_light_document, cache) if light else cache.document
     missing = []
     for place in places:
         task = raws[place][1]
-        found = cache.document(keys[place])
+        found = look_up(keys[place])
         if found is None and task[0] is None:  # unchanged by its status (`read_files`), but its parse is not cached
             task, keys[place] = _read_now(task, keys[place], snippets_key, config, cache)
-            found = cache.document(keys[place])
+            found = look_up(keys[place])
         if found is None:
             missing.append((place, task))
         parsed[place] = found
     for (place, _), packed in zip(missing, parse_files([task for _, task in missing], snippets, jobs, cache.readability,
                                                        cache.sort_keys)):
         parsed[place] = unpack(packed)
-        cache.put_document(keys[place], parsed[place], packed)
+        cache.put_document(keys[place], parsed[place], packed, in_memory=not light)
+        if light:
+            parsed[place] = _without_body(parsed[place], packed)
     if isinstance(places, range):
         cache.keep_only_documents(set(keys))
         files = ParsedFiles.of(parsed)
@@ -245,8 +251,31 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
         if len(cache.documents) > len(keys):  # parses kept by a call that raised before it ended
             cache.keep_only_documents(set(keys))
         files = ParsedFiles.of(parsed, last, places)
-    cache.last_parse = (keys, files, read[1] if read else None, snippets_key)
+    # (A light parse is no later parse's to splice into: its articles are not whole.)
+    cache.last_parse = ([], None, None, "") if light else (keys, files, read[1] if read else None, snippets_key)
     return files
+
+
+def _light_document(cache: BuildCache, key: str) -> Parsed | None:
+    """`cache.document(key)` with its article `without_body` (see `parse_all`)."""
+    packed = cache.packed_document(key)
+    return _without_body(unpack(packed), packed) if packed else None
+
+
+def _without_body(parsed: Parsed, packed: bytes) -> Parsed:
+    article, problems, checks = parsed
+    if article is None:
+        return parsed
+    document = article.document
+
+    def whole() -> Article:
+        # Read back with the very document the graph holds, as an article parsed whole has
+        # it: a page made from both pickles as the same page (its fingerprint).
+        article = unpack(packed)[0]
+        object.__setattr__(article, "document", document)
+        return article
+
+    return article.without_body(whole), problems, checks
 
 
 def _read_now(task: ParseTask, key: str, snippets_key: str, config: Config, cache: BuildCache) -> tuple[ParseTask, str]:

@@ -15,7 +15,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .article import KIND_PREFIX, PREVENTION, Article, Entry, Section
+from .article import KIND_PREFIX, PREVENTION, Article, Entry
 from .kinds import ENTITY_KINDS, url_path
 from .problems import Problem, error, warning
 from .slugs import SortKeys, make_slug, number_variants, sort_key
@@ -241,7 +241,7 @@ def _build_graph(articles: list[Article], drafts: list[Article], sort_keys: Sort
     for article in articles:
         doc = article.document
         owner = entities[(doc.kind, doc.slug)]
-        for link, section, entry in article.wiki_links:
+        for link, section_kind, entry in article.wiki_links:
             target = site.links.get(link.target)
             if target is None:
                 target, message = index.resolve(link.target)
@@ -249,7 +249,7 @@ def _build_graph(articles: list[Article], drafts: list[Article], sort_keys: Sort
                     problems.append(error(doc.path, link.line, message))
                     continue
                 site.links[link.target] = target
-            _link_relation(owner, section, entry, target, site, relate)
+            _link_relation(owner, section_kind, entry, target, site, relate)
     for article in articles:  # condition -> its causes and treatments, in the article's order
         condition = entities.get(("condition", article.document.slug))
         for entry in article.entries():
@@ -317,13 +317,13 @@ def _condition_named(conditions: dict[str, Entity], slug: str) -> Entity | None:
     return next((conditions[v] for v in number_variants(slug) if v in conditions), None)
 
 
-def _link_relation(owner: Entity, section: Section, entry: Entry | None, target: Entity, site: Site, relate) -> None:
+def _link_relation(owner: Entity, section_kind: str, entry: Entry | None, target: Entity, site: Site, relate) -> None:
     """A link makes a relation only in these places (content-format.md, section 5)."""
     if target.kind != "cause":
         return
     if owner.kind == "treatment":
         relate(owner, "causes", target, "treatments")
-    elif section.kind == PREVENTION:
+    elif section_kind == PREVENTION:
         relate(owner, "prevents", target, "prevention")
     elif entry is not None and entry.kind == "treatment":
         treatment = site.entity_of(entry)

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Callable
 
-from .article import PREVENTION, heading_text, plain_text, prose_lines
+from .article import PREVENTION, Article, heading_text, plain_text, prose_lines
 from .graph import Entity, Site
 from .kinds import KINDS
 
@@ -19,8 +19,8 @@ def entity_id(absolute: Callable[[Entity], str], entity: Entity) -> str:
     return f"{absolute(entity)}#{entity.kind}"
 
 
-def condition_page(entity: Entity, site: Site, absolute, language: str, reviewed, reviewer: str) -> dict:
-    article = entity.article
+def condition_page(entity: Entity, article: Article, site: Site, absolute, language: str, reviewed, reviewer: str) -> dict:
+    """`article`: the condition's, whole (`Article.whole`)."""
     about = {
         "@type": "MedicalCondition",
         "@id": entity_id(absolute, entity),

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import BuildCache, Manifest, PageRecord, Spool, digest
+from .cache import BuildCache, Manifest, PageRecord, digest
 from .plan import Page, PackedPage
 from .planmemo import KeptPage, StalePlan
 from .render import Output, Published, Restamped, offsite_media_urls, page_links
@@ -79,7 +79,7 @@ def render_site(pages: list[Page | PackedPage | KeptPage], base: str, renderer, 
             tasks.append((page, cache.page_html(html_keys[page.path])))
             rendering.append(place)
             cache.published_outputs.pop(path, None)
-    spool = Spool() if tasks else None
+    spool = cache.spool() if tasks else None
     results = render_pages(tasks, renderer.settings, renderer, jobs)
     del tasks  # `render_pages` lets go of each page once rendered
     for place, (result, converted) in zip(rendering, results):

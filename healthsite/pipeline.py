@@ -79,7 +79,9 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     to see that it is still there (a page deleted there behind the preview's back comes back
     when it changes or on restart). Without `keep_site` (a publish, which needs only the
     files), the parsed articles and the graph are let go as soon as the plan is final, so
-    that the render does not hold them too, and `Build.site` is None."""
+    that the render does not hold them too, and `Build.site` is None; and where the plan
+    starts from nothing (a cold build), the graph alone holds the articles through it, and
+    each condition's body goes once its page is planned (`plan`'s `let_go`)."""
     with cycle_collection_paused():
         return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
                            resident, keep_site)
@@ -145,7 +147,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         return Build([], sort_problems(problems + list(before.problems)), None, time.perf_counter() - start,
                      timings=timings, manifest=before, unchanged=True)
     lap("read")
-    parsed = parse_all(raws, snippets, cache, jobs, config, read_changes)
+    # A publish with no plan to start from (see `let_go` below) holds each body only packed.
+    parsed = parse_all(raws, snippets, cache, jobs, config, read_changes, light=not keep_site and not editor_pages and before is None)
     del raws  # the files' bytes (40 MB at 10,000 articles): nothing after the parse reads them
     articles, checks, grades = parsed.articles, parsed.checks, parsed.grades
     problems += parsed.problems
@@ -188,7 +191,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     def planned_from(index: PlanIndex | None) -> tuple[list, PlanIndex | None, frozenset]:
         """The plan's pages, and what a one-off build keeps of the plan (`_one_off_plan`)."""
         pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident,
-                     stored=None if resident else cache.page_view, let_go=let_go)
+                     stored=None if resident else cache.page_view, let_go=let_go, spool=None if resident else cache.spool())
         return (pages, None, frozenset()) if resident else (pages, *_one_off_plan(cache))
 
     pages, plan_index, planned = planned_from(index)

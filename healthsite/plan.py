@@ -300,20 +300,22 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
          memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "",
          templates: dict[str, str] | None = None, packed: bool = False,
          stored: Callable[[tuple, str], tuple[str, bytes] | None] | None = None,
-         let_go: bool = False) -> list[Page | PackedPage | KeptPage]:
+         let_go: bool = False, spool: Spool | None = None) -> list[Page | PackedPage | KeptPage]:
     """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
     file. With a `memo` of the last plan, an entity's pages whose inputs did not change are
     the last plan's (the same values; only pages of the whole site are always made again).
     A new memo starts from `index`, the plan of the build published last, if it was made
     with the same `index_key`: its unchanged pages are `KeptPage`s (`templates`: each
     template's key, `render.template_keys`: a kept page whose template changed is made again).
-    `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`.
+    `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`,
+    whose bytes wait in `spool` (by default, one in the system's temporary folder).
     `stored` (`BuildCache.page_view`): a kept page whose only changed input is its template
     is its view as the build that planned it stored it, not planned again (`memo.restored`).
     `let_go` (a build that makes every page once and holds the articles only through `site`):
     once a condition's page is made, its entity holds the article `without_body`, and the
     memo keeps no article, so each body is freed as the plan goes."""
     planner = _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed, stored)
+    planner.spool = (spool or Spool()) if packed else None  # where the packed pages wait to be rendered
     if let_go:
         planner.memo.shown, planner.let_go = {}, True  # a memo that shows nothing: the next plan makes every page
     return planner.pages()
@@ -325,7 +327,7 @@ class _Planner:
                  packed: bool = False, stored: Callable | None = None):
         self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
         self.packed, self.stored, self.let_go = packed, stored, False  # see `plan`
-        self.spool = Spool() if packed else None  # where the packed pages wait to be rendered
+        self.spool: Spool | None = None  # see `plan`
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
@@ -369,7 +371,7 @@ class _Planner:
         owner = (what, entity.key)
         kept = self.kept.get(owner)
         if kept and self.changed is not None:
-            if kept[1].isdisjoint(self.changed):
+            if self.changed.isdisjoint(kept[1]):
                 self.memo.pages[owner] = kept
                 return kept[0]
             restored = self._restored(owner, *kept)
@@ -379,16 +381,16 @@ class _Planner:
         for key in self._relation_keys(entity):  # structured data names them all
             self.deps.add(key)
         made = PackedPage.of(make(entity), self.spool) if self.packed else make(entity)
-        deps = frozenset([self.one_dependency.setdefault(dep, dep) for dep in self.deps])
+        deps = tuple([self.one_dependency.setdefault(dep, dep) for dep in self.deps])  # a set of 40 takes 2 KB, a tuple 0.4
         self.memo.pages[owner] = (made, deps)
         self.memo.made(owner, deps)
         self.deps = None
         return made
 
-    def _restored(self, owner, page, deps: frozenset[Dependency]) -> PackedPage | None:
+    def _restored(self, owner, page, deps: tuple[Dependency, ...]) -> PackedPage | None:
         """A kept page whose inputs changed only in its template: the same view (a view never
         reads a template), as stored, to be rendered again. None where it was not stored."""
-        if self.stored is None or not isinstance(page, KeptPage) or any(d[0] != TEMPLATE for d in deps & self.changed):
+        if self.stored is None or not isinstance(page, KeptPage) or any(d[0] != TEMPLATE for d in deps if d in self.changed):
             return None
         found = self.stored(owner, page.fingerprint)
         if found is None:
@@ -506,7 +508,8 @@ class _Planner:
     # --- a condition
 
     def _condition(self, condition: Entity) -> Page:
-        article, meta = condition.article, condition.article.document.meta
+        article = condition.article.whole()  # its body too, where the entity holds it without (`Article.without_body`)
+        meta = article.document.meta
         next_review = meta.review_due(self.config.review_interval)
         sections = self._sections(article.sections)
         notes = tuple({"label": n.label, "number": n.number, "html": _md(n.text), "back": n.reference_ids}
@@ -525,10 +528,10 @@ class _Planner:
             leads_to=self.refs_of(self.site.related(condition, "leads_to")),
             treats=self.refs_of(self.site.related(condition, "treats")),
             structured=jsonld.script_json(jsonld.condition_page(
-                condition, self.site, self.addresses.absolute, self.config.language, meta.reviewed, meta.reviewer)),
+                condition, article, self.site, self.addresses.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         )
         page = self._page(KINDS["condition"].template, self._info(condition), view, article.document.path, article)
-        if self.let_go:  # no other page reads its body: let it go (see `plan`)
+        if self.let_go and condition.article is article:  # no other page reads its body: let it go (see `plan`)
             condition.article = article.without_body()
         return page
 
@@ -628,7 +631,7 @@ class _Planner:
         )
         view = EntryPageView(
             entity=self.ref(entity),
-            body=_md(entity.article.body_html_source) if entity.article else "",
+            body=_md(entity.article.whole().body_html_source) if entity.article else "",
             reviewed=entity.article.document.meta.reviewed if entity.article else None,
             conditions=conditions,
             causes=self.refs_of(site.related(entity, "causes")),
@@ -645,7 +648,7 @@ class _Planner:
 
     def _content_page(self, page: Entity) -> Page:
         info = self._info(page)
-        view = ContentPageView(self.ref(page), _md(page.article.body_html_source), self._web_page(info))
+        view = ContentPageView(self.ref(page), _md(page.article.whole().body_html_source), self._web_page(info))
         return self._page(KINDS["page"].template, info, view, page.source_path)
 
     def _editor_pages(self) -> list[Page]:

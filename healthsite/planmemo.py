@@ -54,7 +54,7 @@ class PlanMemo:
 
     settings: object = None  # what every page depends on: a change starts afresh
     shown: dict[Dependency, object] = field(default_factory=dict)  # what any page may show of each input
-    pages: dict[tuple[str, tuple[str, str]], tuple[object, frozenset[Dependency]]] = field(default_factory=dict)
+    pages: dict[tuple[str, tuple[str, str]], tuple[object, tuple[Dependency, ...]]] = field(default_factory=dict)
     site: Site | None = None  # the graph last planned
     card_pages: dict[str, tuple] = field(default_factory=dict)  # the last pages that show cards only (home, A to Z...)
     review_rows: dict = field(default_factory=dict)  # each entity's review-dashboard row (review.review_rows)
@@ -133,7 +133,7 @@ class PlanMemo:
             for owner, (_, deps) in self.pages.items():
                 self.made(owner, deps)
 
-    def made(self, owner, deps: frozenset[Dependency]) -> None:
+    def made(self, owner, deps: tuple[Dependency, ...]) -> None:
         """A page was made again, reading `deps`."""
         if self.dependents is not None:
             for dependency in deps:
@@ -147,13 +147,13 @@ class PlanMemo:
         digests = self.digests[1] if self.digests and self.digests[0] is self.site else _shown_digests(self.site)
         # One object per distinct dependency, which pickle then writes once: 600,000 of them
         # in the pages of 10,000 articles, 28,000 distinct, took most of a second to load.
-        # The pages planned hold such objects already (`_Planner.one_dependency`): their sets
+        # The pages planned hold such objects already (`_Planner.one_dependency`): their tuples
         # are kept as they are, not made again (at 10,000 articles, 40 MB more at once).
         one: dict[Dependency, Dependency] = {}
         pages = {}
         for owner, (page, deps) in self.pages.items():
             held = [one.setdefault(dep, dep) for dep in deps]
-            pages[owner] = (KeptPage.of(page), deps if all(map(operator.is_, held, deps)) else frozenset(held))
+            pages[owner] = (KeptPage.of(page), deps if all(map(operator.is_, held, deps)) else tuple(held))
         cards = {name: tuple(map(KeptPage.of, made)) for name, made in self.card_pages.items()}
         return PlanIndex(self.key, digests, pages, cards, self.templates)
 
@@ -167,7 +167,7 @@ class PlanIndex:
 
     key: str  # what every page depends on (settings, snippets, day): any change starts afresh
     shown: dict[Dependency, str]
-    pages: dict[tuple[str, tuple[str, str]], tuple[KeptPage, frozenset[Dependency]]]
+    pages: dict[tuple[str, tuple[str, str]], tuple[KeptPage, tuple[Dependency, ...]]]
     card_pages: dict[str, tuple[KeptPage, ...]]
     templates: dict[str, str]  # each template's key: a page depends on its own template's
 

@@ -84,7 +84,7 @@ def _ascii_weights() -> dict[str, tuple[tuple[int, int, int], ...]] | None:
     try:
         return ascii_weights_in(Path(inspect.getfile(Collator)).with_name(f"allkeys-{Collator.UCA_VERSION}.txt")
                                 .read_text(encoding="utf-8"))
-    except OSError:
+    except (OSError, ValueError, ImportError, AttributeError):  # a table or a pyuca not as read here: the collator's
         return None
 
 

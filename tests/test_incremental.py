@@ -1340,39 +1340,68 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert preview.site and held[-1] > 0
 
 
-def test_a_cold_publish_lets_go_of_each_conditions_body_once_its_page_is_planned(tmp_path, monkeypatch):
-    """A publish with no plan to start from holds the articles only through the graph, and
-    once a condition's page is planned, its entity holds the article without its body (the
-    pages after it read only its front matter, entries and anchors), so that each body is
-    freed as the plan goes; the site is the one a build holding every article whole makes."""
+def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_path, monkeypatch):
+    """A publish with no plan to start from holds each article without its body from the
+    parse on (the graph and the other pages read only its front matter, entries, links and
+    anchors), reads the body back from its packed parse for its own page, and lets it go
+    after; its pages are the very pages (the same fingerprints, the same bytes) of a build
+    holding every article whole."""
     import gc
 
     from healthsite import pipeline
     from healthsite import plan as plan_module
     from healthsite.article import WITHHELD, Article
-    seen: list[tuple[int, int]] = []  # (condition articles reachable, those whole), once every condition is planned
-    real_entry_page = plan_module._Planner._entry_page
+    seen: list[tuple[int, int]] = []  # (condition articles reachable, those whole), at the graph and after the conditions
 
-    def counted(self, entity):
-        if not seen:
-            gc.collect()
-            held = [value for value in gc.get_objects() if type(value) is Article and value.document.kind == "condition"]
-            seen.append((len(held), sum(value.sections is not WITHHELD for value in held)))
+    def count():
+        gc.collect()
+        held = [value for value in gc.get_objects() if type(value) is Article and value.document.kind == "condition"]
+        seen.append((len(held), sum(value.sections is not WITHHELD for value in held)))
+
+    real_build_graph, real_entry_page = pipeline.build_graph, plan_module._Planner._entry_page
+
+    def graph_counted(*args, **kwargs):
+        count()
+        return real_build_graph(*args, **kwargs)
+
+    def entry_page_counted(self, entity):
+        if len(seen) == 1:
+            count()
         return real_entry_page(self, entity)
 
-    monkeypatch.setattr(plan_module._Planner, "_entry_page", counted)
+    monkeypatch.setattr(pipeline, "build_graph", graph_counted)
+    monkeypatch.setattr(plan_module._Planner, "_entry_page", entry_page_counted)
     site = make_project(tmp_path / "site", FIXTURES / "good")
     config, _ = load_config(site / "config.yaml")
     checked = pipeline.build_site(config, search=False, cache=BuildCache())  # `check`: every article kept whole
     whole = {output.path: output.data for output in checked.outputs if output.path.endswith(".html")}
-    assert seen[0][0] == seen[0][1] > 3
+    fingerprints = {owner: page.fingerprint for owner, (page, _) in checked.plan_index.pages.items()}
+    assert seen[0][0] == seen[0][1] > 3 and seen[1][0] == seen[1][1]
     del checked
     seen.clear()
     published = publish(config, search=False, cache=BuildCache())
     assert published.written, published.problems
     conditions = [path for path in whole if path.startswith("conditions/") and path.count("/") == 2]
-    assert seen[0] == (len(conditions), 0) and len(conditions) >= 3  # each condition's entity holds its article without body
+    assert len(conditions) >= 3 and seen[1] == (len(conditions), 0)  # none whole after the plan's conditions
+    assert seen[0][0] > len(conditions) and seen[0][1] == 0  # nor at the graph (a draft's too)
+    assert {owner: page.fingerprint for owner, (page, _) in published.plan_index.pages.items()} == fingerprints
     assert {path: data for path, data in snapshot(site / "public").items() if path in whole} == whole
+
+    # The next day, the published build's plan is of no use (every page may show the day): the
+    # articles are parsed whole (there was a plan to start from), and the plan lets go of
+    # each condition's body once its page is made.
+    cache = project_cache(config)
+    assert publish(config, search=False, cache=cache).written
+    cache.close()
+    seen.clear()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(TODAY_EPOCH) + 86_400))
+    cache = project_cache(config)
+    next_day = publish(config, search=False, cache=cache)
+    cache.close()
+    assert next_day.written and next_day.rendered == next_day.page_count
+    assert seen[0][0] == seen[0][1] > len(conditions) and seen[1] == (len(conditions), 0)
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
 
 def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_path, monkeypatch):
@@ -1410,6 +1439,20 @@ def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_pa
         bodies = [type(output.body) for output in again.outputs if output.packed]
         assert bodies.count(Spooled) == (3 if full == "render" else len(bodies))
         assert snapshot(tmp_path / full) == first
+
+    # With a cache folder, the files are made there: the system's temporary folder is memory on many systems.
+    import tempfile
+    folders, real_temporary_file = [], tempfile.TemporaryFile
+
+    def recorded(*args, dir=None, **kwargs):
+        folders.append(dir)
+        return real_temporary_file(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr("healthsite.cache.tempfile.TemporaryFile", recorded)
+    cache = project_cache(config)
+    assert publish(config, tmp_path / "cached", search=False, cache=cache).written
+    cache.close()
+    assert folders == [site / ".healthsite-cache"] * 2 and snapshot(tmp_path / "cached") == first
 
 
 def test_a_stored_view_is_taken_only_with_the_fingerprint_the_index_names(tmp_path):
