@@ -405,6 +405,9 @@ class _Withheld:
 
     __iter__ = __len__ = __getitem__ = __bool__ = _refuse
 
+    def __reduce__(self) -> str:
+        return "WITHHELD"  # copied or pickled, the one marker still
+
 
 WITHHELD = _Withheld()
 

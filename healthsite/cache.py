@@ -249,7 +249,8 @@ class BuildCache:
 
     def put_document(self, key: str, value, packed: bytes, in_memory: bool = True) -> None:
         """`packed`: the value as `pack` gives it (workers pack what they parse, so this
-        process only unpacks it once and stores the bytes as they are)."""
+        process only unpacks it once and stores the bytes as they are). `in_memory`: kept in
+        memory too, for the next build of this process (not for a light parse's)."""
         if in_memory:
             self.documents[key] = value
         if self.db:

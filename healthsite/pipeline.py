@@ -79,9 +79,10 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     to see that it is still there (a page deleted there behind the preview's back comes back
     when it changes or on restart). Without `keep_site` (a publish, which needs only the
     files), the parsed articles and the graph are let go as soon as the plan is final, so
-    that the render does not hold them too, and `Build.site` is None; and where the plan
-    starts from nothing (a cold build), the graph alone holds the articles through it, and
-    each condition's body goes once its page is planned (`plan`'s `let_go`)."""
+    that the render does not hold them too, and `Build.site` is None. Where the plan starts
+    from nothing, the graph alone holds the articles through it, and each body goes once
+    its page is planned (`plan`'s `let_go`); where there is no published build at all (a
+    cold build), no body is held but for its own page (`parse_all`'s `light`)."""
     with cycle_collection_paused():
         return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
                            resident, keep_site)
@@ -147,7 +148,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         return Build([], sort_problems(problems + list(before.problems)), None, time.perf_counter() - start,
                      timings=timings, manifest=before, unchanged=True)
     lap("read")
-    # A publish with no plan to start from (see `let_go` below) holds each body only packed.
+    # A publish with no published build to start from (see `let_go` below) holds each body
+    # only packed, until its page is planned.
     parsed = parse_all(raws, snippets, cache, jobs, config, read_changes, light=not keep_site and not editor_pages and before is None)
     del raws  # the files' bytes (40 MB at 10,000 articles): nothing after the parse reads them
     articles, checks, grades = parsed.articles, parsed.checks, parsed.grades
@@ -181,8 +183,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     # to plan again: `StalePlan`), and nothing after its plan reads an article: at 10,000
     # articles they are 170 MB. Where nothing after the build does either (a publish), the
     # graph alone holds them through the plan, which lets go of each body once its page is
-    # made (the editor pages read them all after). Where the plan started from one, they are
-    # let go after the plan, if no page was kept after all.
+    # made (the editor pages read them all after; a light parse held none). Where the plan
+    # started from one, they are let go after the plan, if no page was kept after all.
     let_go = not keep_site and index is None and not editor_pages
     if let_go:
         parsed = articles = checks = published = hidden = None

@@ -245,7 +245,8 @@ class PackedPage:
 
     Its fingerprint is a digest of the page as pickled, which equal pages made by the same
     code give too (a one-off build's articles are always unpickled from their parse's
-    bytes, so their strings are shared alike). It is not the `Page`'s: digesting the pickle
+    bytes, so their strings are shared alike; an article read back whole for its own page
+    takes the graph's document, and entries' names are interned, to the same end). It is not the `Page`'s: digesting the pickle
     costs a twentieth of the `repr` (8 s at 10,000 articles), and a one-off build compares
     it only with fingerprints of one-off builds (`PlanIndex`), or, at worst, renders a page
     again for nothing."""
@@ -312,8 +313,9 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
     `stored` (`BuildCache.page_view`): a kept page whose only changed input is its template
     is its view as the build that planned it stored it, not planned again (`memo.restored`).
     `let_go` (a build that makes every page once and holds the articles only through `site`):
-    once a condition's page is made, its entity holds the article `without_body`, and the
-    memo keeps no article, so each body is freed as the plan goes."""
+    once the page reading an article's body is made, its entity holds the article
+    `without_body` (and without its way back, `Article.whole`), and the memo keeps no
+    article, so each body (or its packed parse) is freed as the plan goes."""
     planner = _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed, stored)
     planner.spool = (spool or Spool()) if packed else None  # where the packed pages wait to be rendered
     if let_go:
@@ -531,9 +533,15 @@ class _Planner:
                 condition, article, self.site, self.addresses.absolute, self.config.language, meta.reviewed, meta.reviewer)),
         )
         page = self._page(KINDS["condition"].template, self._info(condition), view, article.document.path, article)
-        if self.let_go and condition.article is article:  # no other page reads its body: let it go (see `plan`)
-            condition.article = article.without_body()
+        self._let_go_of_body(condition)
         return page
+
+    def _let_go_of_body(self, entity: Entity) -> None:
+        """Once the page reading an article's body is made, no other page reads it: where the
+        plan may let go (see `plan`), the entity holds the article without it (and without
+        a way to read it back)."""
+        if self.let_go and entity.article:
+            entity.article = entity.article.without_body()
 
     def _sections(self, sections: tuple[Section, ...]) -> tuple[dict, ...]:
         """Sections as the template draws them; a sub-section's heading is never more than
@@ -644,11 +652,13 @@ class _Planner:
         )
         # Its own file, or the first article that names it: the file an editor would change.
         source = entity.source_path or next((c["condition"].source_path for c in conditions), "")
+        self._let_go_of_body(entity)
         return self._page(KINDS[entity.kind].template, info, view, source)
 
     def _content_page(self, page: Entity) -> Page:
         info = self._info(page)
         view = ContentPageView(self.ref(page), _md(page.article.whole().body_html_source), self._web_page(info))
+        self._let_go_of_body(page)
         return self._page(KINDS["page"].template, info, view, page.source_path)
 
     def _editor_pages(self) -> list[Page]:

@@ -1357,7 +1357,9 @@ def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_p
         gc.collect()
         held = [value for value in gc.get_objects() if type(value) is Article and value.document.kind == "condition"]
         seen.append((len(held), sum(value.sections is not WITHHELD for value in held)))
+        packed.append(sum(bool(value.__dict__.get("_whole")) for value in held))  # a way back to the body: its packed parse
 
+    packed: list[int] = []
     real_build_graph, real_entry_page = pipeline.build_graph, plan_module._Planner._entry_page
 
     def graph_counted(*args, **kwargs):
@@ -1384,6 +1386,7 @@ def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_p
     conditions = [path for path in whole if path.startswith("conditions/") and path.count("/") == 2]
     assert len(conditions) >= 3 and seen[1] == (len(conditions), 0)  # none whole after the plan's conditions
     assert seen[0][0] > len(conditions) and seen[0][1] == 0  # nor at the graph (a draft's too)
+    assert packed[-2:] == [seen[0][0], 0]  # each packed parse held until its page is made, then let go
     assert {owner: page.fingerprint for owner, (page, _) in published.plan_index.pages.items()} == fingerprints
     assert {path: data for path, data in snapshot(site / "public").items() if path in whole} == whole
 
