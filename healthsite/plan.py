@@ -246,10 +246,10 @@ class PackedPage:
     Its fingerprint is a digest of the page as pickled, which equal pages made by the same
     code give too (a one-off build's articles are always unpickled from their parse's
     bytes, so their strings are shared alike; an article read back whole for its own page
-    takes the graph's document, and entries' names are interned, to the same end). It is not the `Page`'s: digesting the pickle
-    costs a twentieth of the `repr` (8 s at 10,000 articles), and a one-off build compares
-    it only with fingerprints of one-off builds (`PlanIndex`), or, at worst, renders a page
-    again for nothing."""
+    takes the graph's document, and entries' names are interned, to the same end). It is
+    not the `Page`'s: digesting the pickle costs a twentieth of the `repr` (8 s at 10,000
+    articles), and a one-off build compares it only with fingerprints of one-off builds
+    (`PlanIndex`), or, at worst, renders a page again for nothing."""
 
     path: str
     template: str
