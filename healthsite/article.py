@@ -13,7 +13,6 @@ rules follow how health publishers really write (content-format.md, sections
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import sys
@@ -159,6 +158,10 @@ class Text:
     markdown: str
     line: int  # line of the chunk's first line in the file
 
+    def __reduce__(self):
+        # Unpickled by the constructor: a slotted frozen dataclass's own way takes twice as long.
+        return Text, (self.markdown, self.line)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -179,15 +182,18 @@ class Entry:
     def summary(self) -> str:
         return first_sentence(self.description.markdown)
 
-    def __setstate__(self, state: list | dict) -> None:
-        """Unpickled (from a parse worker or the cache), each article's own copy: the names,
-        which many articles share (one cause named by a hundred conditions), are held once."""
-        for name, value in state.items() if isinstance(state, dict) else zip(ENTRY_FIELDS, state):
-            object.__setattr__(self, name, sys.intern(value) if name in SHARED_ENTRY_FIELDS else value)
+    def __reduce__(self):
+        return _unpickled_entry, (self.name, self.slug, self.kind, self.line, self.lead, self.joiner, self.description,
+                                  self.group, self.heading, self.strong)
 
 
-ENTRY_FIELDS = tuple(field.name for field in dataclasses.fields(Entry))
-SHARED_ENTRY_FIELDS = frozenset(["name", "slug", "kind", "lead", "joiner", "group"])
+def _unpickled_entry(name: str, slug: str, kind: str, line: int, lead: str, joiner: str, description: Text,
+                     group: str, heading: int, strong: bool) -> Entry:
+    """An entry unpickled (from a parse worker or the cache), each article's own copy: the
+    names, which many articles share (one cause named by a hundred conditions), held once."""
+    intern = sys.intern
+    return Entry(intern(name), intern(slug), intern(kind), line, intern(lead), intern(joiner), description, intern(group),
+                 heading, strong)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +204,9 @@ class Kept:
     text: str
     reason: str
 
+    def __reduce__(self):
+        return Kept, (self.line, self.text, self.reason)
+
 
 @dataclass(frozen=True, slots=True)
 class EntryList:
@@ -205,6 +214,9 @@ class EntryList:
 
     items: tuple[Union[Entry, Text], ...]
     style: str = ""  # "do" or "dont" for NHS tick and cross lists
+
+    def __reduce__(self):
+        return EntryList, (self.items, self.style)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1258,6 +1270,9 @@ class WikiLink:
     line: int
     target: str  # the text before `|`
     label: str  # what the reader sees
+
+    def __reduce__(self):
+        return WikiLink, (self.line, self.target, self.label)
 
 
 def find_wiki_links(text: Text) -> list[WikiLink]:
