@@ -153,14 +153,18 @@ NAME_SENTENCE_WORDS = 6  # `Name. Sentence`: a name before a full stop has at mo
 # --- what the parse produces ---------------------------------------------------------------
 
 
+def _by_constructor(value) -> tuple:
+    """How the slotted values pickle: as a call of their class with their fields (unpickled
+    their own way, by a `__setstate__` in Python, they take twice as long)."""
+    return type(value), tuple([getattr(value, name) for name in value.__match_args__])
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     markdown: str
     line: int  # line of the chunk's first line in the file
 
-    def __reduce__(self):
-        # Unpickled by the constructor: a slotted frozen dataclass's own way takes twice as long.
-        return Text, (self.markdown, self.line)
+    __reduce__ = _by_constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +208,7 @@ class Kept:
     text: str
     reason: str
 
-    def __reduce__(self):
-        return Kept, (self.line, self.text, self.reason)
+    __reduce__ = _by_constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +218,7 @@ class EntryList:
     items: tuple[Union[Entry, Text], ...]
     style: str = ""  # "do" or "dont" for NHS tick and cross lists
 
-    def __reduce__(self):
-        return EntryList, (self.items, self.style)
+    __reduce__ = _by_constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,8 @@ class Group:
     parts: tuple["Part", ...]
     style: str = ""
 
+    __reduce__ = _by_constructor
+
 
 @dataclass(frozen=True, slots=True)
 class Callout:
@@ -241,6 +245,8 @@ class Callout:
     kind: str  # one of CALLOUT_KINDS
     line: int
     body: Text
+
+    __reduce__ = _by_constructor
 
     @property
     def level(self) -> str:
@@ -298,6 +304,8 @@ class Footnote:
     number: int
     text: Text
     references: int = 1  # how many times the article refers to it
+
+    __reduce__ = _by_constructor
 
     @property
     def reference_ids(self) -> list[str]:
@@ -1271,8 +1279,7 @@ class WikiLink:
     target: str  # the text before `|`
     label: str  # what the reader sees
 
-    def __reduce__(self):
-        return WikiLink, (self.line, self.target, self.label)
+    __reduce__ = _by_constructor
 
 
 def find_wiki_links(text: Text) -> list[WikiLink]:

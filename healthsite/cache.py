@@ -119,6 +119,11 @@ class Spooled:
         return self.spool.read(self.offset, self.size)
 
 
+def unspooled(held: bytes | Spooled) -> bytes:
+    """The bytes themselves, read back where they wait in a `Spool`."""
+    return held.read() if isinstance(held, Spooled) else held
+
+
 @dataclass
 class PageRecord:
     """What a build knows of a page it wrote: enough to reuse it unchanged."""

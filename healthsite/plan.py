@@ -31,7 +31,7 @@ from markupsafe import escape
 from . import jsonld
 from .article import (CALLOUT_LABELS, LEVEL_LABELS, WIKI_LINK, Article, Callout, Entry, EntryList, Group, Section, Text,
                       heading_text, plain_text, split_wiki_link)
-from .cache import Spool, Spooled, digest, pack_and_digest, unpack
+from .cache import Spool, Spooled, digest, pack_and_digest, unpack, unspooled
 from .config import Config
 from .content import Meta, Source
 from .graph import Entity, Site
@@ -257,17 +257,16 @@ class PackedPage:
     source: str
     fingerprint: str
     html_key: str
-    packed: bytes | Spooled  # in the plan's `Spool` until rendered, where it has one
+    packed: bytes | Spooled  # in the plan's `Spool` until rendered (in memory where its file could not take it)
 
     @staticmethod
-    def of(page: Page, spool: Spool | None = None) -> PackedPage:
+    def of(page: Page, spool: Spool) -> PackedPage:
         packed, fingerprint = pack_and_digest(page)
-        return PackedPage(page.path, page.template, page.info, page.source, fingerprint, page.html_key,
-                          spool.add(packed) if spool else packed)
+        return PackedPage(page.path, page.template, page.info, page.source, fingerprint, page.html_key, spool.add(packed))
 
     @property
     def packed_bytes(self) -> bytes:
-        return self.packed.read() if isinstance(self.packed, Spooled) else self.packed
+        return unspooled(self.packed)
 
     def unpacked(self) -> Page:
         return unpack(self.packed_bytes)
@@ -316,20 +315,17 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
     once the page reading an article's body is made, its entity holds the article
     `without_body` (and without its way back, `Article.whole`), and the memo keeps no
     article, so each body (or its packed parse) is freed as the plan goes."""
-    planner = _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, packed, stored)
-    planner.spool = (spool or Spool()) if packed else None  # where the packed pages wait to be rendered
-    if let_go:
-        planner.memo.shown, planner.let_go = {}, True  # a memo that shows nothing: the next plan makes every page
-    return planner.pages()
+    spool = (spool or Spool()) if packed else None
+    return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, spool, stored,
+                    let_go).pages()
 
 
 class _Planner:
     def __init__(self, site: Site, config: Config, day: dt.date, grades: dict[str, float], memo: PlanMemo,
                  index: PlanIndex | None, index_key: str, templates: dict[str, str] | None, editor_pages: bool,
-                 packed: bool = False, stored: Callable | None = None):
+                 spool: Spool | None = None, stored: Callable | None = None, let_go: bool = False):
         self.site, self.config, self.day, self.grades, self.editor_pages = site, config, day, grades, editor_pages
-        self.packed, self.stored, self.let_go = packed, stored, False  # see `plan`
-        self.spool: Spool | None = None  # see `plan`
+        self.spool, self.stored, self.let_go = spool, stored, let_go  # see `plan`: pages are packed where there is a spool
         self.addresses = Addresses(config)
         self.refs: dict[tuple[str, str], Ref] = {}
         self.lead_words: dict[str, str] = {}  # an entry's lead as readers see its words
@@ -346,6 +342,8 @@ class _Planner:
         self.kept = memo.pages
         if self.stale is None:
             memo.pages = {}
+        if let_go:
+            memo.shown = {}  # a memo that shows nothing: the next plan makes every page
         self.deps: set[Dependency] | None = None  # while an entity's page is made: the inputs it reads
         # One object per distinct input across the pages' dependencies: 600,000 in the pages
         # of 10,000 articles, 28,000 distinct (each page's own would be 30 MB more).
@@ -382,7 +380,7 @@ class _Planner:
         self.deps = {entity.key, (OWN, entity.key)}
         for key in self._relation_keys(entity):  # structured data names them all
             self.deps.add(key)
-        made = PackedPage.of(make(entity), self.spool) if self.packed else make(entity)
+        made = PackedPage.of(make(entity), self.spool) if self.spool else make(entity)
         deps = tuple([self.one_dependency.setdefault(dep, dep) for dep in self.deps])  # a set of 40 takes 2 KB, a tuple 0.4
         self.memo.pages[owner] = (made, deps)
         self.memo.made(owner, deps)

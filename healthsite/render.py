@@ -23,7 +23,7 @@ from jinja2.loaders import split_template_path
 from markupsafe import escape
 
 from .article import heading_text
-from .cache import Spooled, digest
+from .cache import Spooled, digest, unspooled
 from .config import Config
 from .markup import Markup
 from .plan import Addresses, EntryItem, Inline, Md, Page
@@ -73,9 +73,7 @@ class Output:
                 return file.read()
         if isinstance(body, Restamped):
             return body.data()
-        if isinstance(body, Spooled):
-            body = body.read()
-        return zlib.decompress(body) if self.packed else body
+        return zlib.decompress(unspooled(body)) if self.packed else body
 
 
 def asset_urls(config: Config, static_files: list[Output]) -> dict[str, str]:
