@@ -36,6 +36,15 @@ def same_day(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
 
 
+def publish_anew(config, out: Path | None = None, **options):
+    """A publish as a new `build` process makes it: the project's cache opened for it, and closed."""
+    cache = project_cache(config)
+    try:
+        return publish(config, out, cache=cache, **options)
+    finally:
+        cache.close()
+
+
 def cold_build(site: Path, out: Path, preview: bool = False):
     """A build with no cache and no earlier site: the reference every other build must equal."""
     shutil.rmtree(out.parent, ignore_errors=True)
@@ -451,9 +460,7 @@ def test_the_next_process_reads_only_the_files_whose_status_changed(tmp_path, mo
 
     def build_in_a_new_process():  # a fresh cache object on the same folder: all a new process has
         read.clear()
-        cache = project_cache(config)
-        build = publish(config, search=False, cache=cache)
-        cache.close()
+        build = publish_anew(config, search=False)
         assert build.written, [str(p) for p in build.problems if p.severity == "error"]
         read_by_build = sorted(read)
         cold_build(site, tmp_path / "cold" / "out")
@@ -528,9 +535,7 @@ def test_a_new_process_sees_abbreviations_change_order(tmp_path, monkeypatch):
     for step in range(2):
         if step:
             (pages / "aaa-terms.md").rename(pages / "zzz-terms.md")
-        cache = project_cache(config)
-        assert publish(config, search=False, cache=cache).written
-        cache.close()
+        assert publish_anew(config, search=False).written
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
@@ -550,9 +555,7 @@ def test_a_kept_page_changed_behind_the_builds_back_is_made_again(tmp_path, monk
             (site / "public/about/index.html").unlink()
         if step:
             article.write_text(article.read_text() + f"\nA new closing paragraph {step}.\n")
-        cache = project_cache(config)
-        assert publish(config, search=False, cache=cache).written
-        cache.close()
+        assert publish_anew(config, search=False).written
     # The second build planned from the index, then afresh without it; the third from the index again.
     assert plans == [False, True, False, True]
     cold_build(site, tmp_path / "cold" / "out")
@@ -1151,9 +1154,7 @@ def test_a_page_holding_a_pasted_asset_url_is_rendered_again(tmp_path):
     assert run_cli("build", "--no-search", cwd=site).returncode == 0
     _restyle(site)
     config, _ = load_config(site / "config.yaml")
-    cache = project_cache(config)
-    build = publish(config, search=False, cache=cache)
-    cache.close()
+    build = publish_anew(config, search=False)
     assert build.written and build.rendered == 1
     assert pasted in (site / "public/conditions/leg-cramps/index.html").read_text()
     cold_build(site, tmp_path / "cold" / "out")
@@ -1166,9 +1167,7 @@ def test_a_page_using_a_static_file_that_is_gone_is_rendered_again(tmp_path):
     assert run_cli("build", "--no-search", cwd=site).returncode == 0
     (site / "static/favicon.svg").unlink()
     config, _ = load_config(site / "config.yaml")
-    cache = project_cache(config)
-    build = publish(config, search=False, cache=cache)
-    cache.close()
+    build = publish_anew(config, search=False)
     cold = cold_build(site, tmp_path / "cold" / "out")
     assert not build.written and not cold.written
     assert [str(p) for p in build.problems] == [str(p) for p in cold.problems]
@@ -1198,9 +1197,7 @@ def test_a_new_process_compiles_only_the_templates_that_changed(tmp_path, monkey
 
     def build_in_a_new_process():
         compiled.clear(), parsed.clear()
-        cache = project_cache(config)
-        build = publish(config, search=False, cache=cache)
-        cache.close()
+        build = publish_anew(config, search=False)
         assert build.written, build.problems
         return sorted(compiled), sorted(parsed)
 
@@ -1231,9 +1228,7 @@ def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, 
 
     with monkeypatch.context() as patched:
         patched.setattr(healthsite.slugs, "_collator", no_collator)
-        cache = project_cache(config)
-        assert publish(config, search=False, cache=cache, jobs=1).written
-        cache.close()
+        assert publish_anew(config, search=False, jobs=1).written
     article = site / "content/conditions/leg-cramps.md"
     base = site / "templates/base.html"
 
@@ -1242,9 +1237,7 @@ def test_a_new_process_sorts_known_names_without_loading_the_collator(tmp_path, 
         change()
         with monkeypatch.context() as patched:
             patched.setattr(healthsite.slugs, "_collator", no_collator)
-            cache = project_cache(config)
-            build = publish(config, search=False, cache=cache, jobs=1)
-            cache.close()
+            build = publish_anew(config, search=False, jobs=1)
         assert build.written and build.rendered >= 1
         cold_build(site, tmp_path / "cold" / "out")
         assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
@@ -1320,9 +1313,7 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     config, _ = load_config(site / "config.yaml")
 
     def one_off():
-        cache = project_cache(config)
-        build = publish(config, search=False, cache=cache)
-        cache.close()
+        build = publish_anew(config, search=False)
         assert build.written, build.problems
         return build
 
@@ -1393,14 +1384,10 @@ def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_p
     # The next day, the published build's plan is of no use (every page may show the day): the
     # articles are parsed whole (there was a plan to start from), and the plan lets go of
     # each condition's body once its page is made.
-    cache = project_cache(config)
-    assert publish(config, search=False, cache=cache).written
-    cache.close()
+    assert publish_anew(config, search=False).written
     seen.clear()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(TODAY_EPOCH) + 86_400))
-    cache = project_cache(config)
-    next_day = publish(config, search=False, cache=cache)
-    cache.close()
+    next_day = publish_anew(config, search=False)
     assert next_day.written and next_day.rendered == next_day.page_count
     assert seen[0][0] == seen[0][1] > len(conditions) and seen[1] == (len(conditions), 0)
     cold_build(site, tmp_path / "cold" / "out")
@@ -1452,9 +1439,7 @@ def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_pa
         return real_temporary_file(*args, dir=dir, **kwargs)
 
     monkeypatch.setattr("healthsite.cache.tempfile.TemporaryFile", recorded)
-    cache = project_cache(config)
-    assert publish(config, tmp_path / "cached", search=False, cache=cache).written
-    cache.close()
+    assert publish_anew(config, tmp_path / "cached", search=False).written
     assert folders == [site / ".healthsite-cache"] * 2 and snapshot(tmp_path / "cached") == first
 
 
@@ -1562,9 +1547,7 @@ def test_a_template_saved_while_a_build_reads_the_templates_is_parsed_again_by_t
     assert older not in cache.template_refs and len(cache.template_refs) > 1
     cache.close()
     monkeypatch.setattr(pipeline, "check_templates", real_check_templates)
-    cache = project_cache(config)
-    assert publish(config, search=False, cache=cache).rendered > 0  # condition.html's digest is new to it
-    cache.close()
+    assert publish_anew(config, search=False).rendered > 0  # condition.html's digest is new to it
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
 
