@@ -908,6 +908,9 @@ def _cut(text: str) -> tuple[str, str, str] | None:
         candidates.append((appositive.start(), appositive.end()))
     for start, end in sorted(candidates):
         lead = text[:start].strip()
+        # a last line like `{.list--cross}` would become an attribute list once cut: syntax, not words
+        if _ATTR_LINE.fullmatch(lead.rpartition("\n")[2]):
+            continue
         if lead and len(lead) <= MAX_NAME and len(lead.split()) <= MAX_NAME_WORDS and lead.count("(") == lead.count(")"):
             return lead, text[start:end], text[end:]
     return None

@@ -392,6 +392,15 @@ def test_parsing_never_loses_a_word(pieces):
     assert _words(_without_syntax(article.document.body)) <= _parsed_words(article)
 
 
+@pytest.mark.parametrize("body", [
+    "## Causes\n- a\n{.list--cross}\u2014",  # found by the test above: the cut made an attribute list
+    "## Causes\n- {.x}: dust\n",
+])
+def test_a_name_cut_never_turns_words_into_an_attribute_list(body):
+    article, _ = parse(body)
+    assert _words(_without_syntax(article.document.body)) <= _parsed_words(article)
+
+
 # --- found by a review with ten more articles in the three styles -------------------------
 
 
