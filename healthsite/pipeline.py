@@ -78,11 +78,11 @@ def build_site(config: Config, drafts: bool = False, problems: list[Problem] = (
     preview) into a folder nothing else writes to: an unchanged page's file is not looked at
     to see that it is still there (a page deleted there behind the preview's back comes back
     when it changes or on restart). Without `keep_site` (a publish, which needs only the
-    files), the parsed articles and the graph are let go as soon as the plan is final, so
-    that the render does not hold them too, and `Build.site` is None. Where the plan starts
-    from nothing, the graph alone holds the articles through it, and each body goes once
-    its page is planned (`plan`'s `let_go`); where there is no published build at all (a
-    cold build), no body is held but for its own page (`parse_all`'s `light`)."""
+    files), no article's body is held but for its own page (`parse_all`'s `light`), the
+    parse's lists go once the graph is checked, and the graph once no page can be sent back
+    to plan again (after the plan where it kept no page, else after the render), so
+    `Build.site` is None. Where the plan starts from nothing, each body read back for its
+    page goes once the page is planned (`plan`'s `let_go`)."""
     with cycle_collection_paused():
         return _build_site(config, drafts, problems, day, search, editor_pages, out, cache, jobs, skip_unchanged,
                            resident, keep_site)
@@ -148,9 +148,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         return Build([], sort_problems(problems + list(before.problems)), None, time.perf_counter() - start,
                      timings=timings, manifest=before, unchanged=True)
     lap("read")
-    # A publish with no published build to start from (see `let_go` below) holds each body
-    # only packed, until its page is planned.
-    parsed = parse_all(raws, snippets, cache, jobs, config, read_changes, light=not keep_site and not editor_pages and before is None)
+    # A publish holds each body only in the cache (its file, where there is one) until its page is planned.
+    parsed = parse_all(raws, snippets, cache, jobs, config, read_changes, light=not keep_site and not editor_pages)
     del raws  # the files' bytes (40 MB at 10,000 articles): nothing after the parse reads them
     articles, checks, grades = parsed.articles, parsed.checks, parsed.grades
     problems += parsed.problems
@@ -162,6 +161,9 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         cache.graph_memo = GraphMemo()
     site, found = build_graph(published, hidden, cache.graph_memo, cache.sort_keys, parsed.replaced if drafts else None)
     problems += found + lint(site, config, day, checks, cache.lint_memo)
+    if not keep_site:  # a publish: nothing after the graph and its checks reads the parse's lists or memos
+        parsed = articles = checks = published = hidden = None
+        cache.forget_articles()
     lap("link")
     if not templates_ok:  # Jinja would raise on a template it cannot decode
         return Build([], sort_problems(problems), site, time.perf_counter() - start, timings=timings)
@@ -184,11 +186,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     # articles they are 170 MB. Where nothing after the build does either (a publish), the
     # graph alone holds them through the plan, which lets go of each body once its page is
     # made (the editor pages read them all after; a light parse held none). Where the plan
-    # started from one, they are let go after the plan, if no page was kept after all.
+    # started from one, the graph is let go after the plan, if no page was kept after all.
     let_go = not keep_site and index is None and not editor_pages
-    if let_go:
-        parsed = articles = checks = published = hidden = None
-        cache.forget_articles()
 
     def planned_from(index: PlanIndex | None) -> tuple[list, PlanIndex | None, frozenset]:
         """The plan's pages, and what a one-off build keeps of the plan (`_one_off_plan`)."""
@@ -199,8 +198,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     pages, plan_index, planned = planned_from(index)
     moved = {old: target.path for old, target in site.redirects(config.base_path).items()}
     if not keep_site and not any(isinstance(page, KeptPage) for page in pages):
-        parsed = articles = checks = published = hidden = site = None
-        cache.forget_articles()
+        site = None
     lap("plan")
     try:
         page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
@@ -210,6 +208,8 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         pages, plan_index, planned = planned_from(None)
         page_outputs, records, found, rendered, changes = render_site(pages, base, renderer, cache, before, out, jobs,
                                                                       resident, keyed)
+    if not keep_site:  # no page can be sent back to plan again now
+        site = None
     problems += found
     template_failed = bool(found)  # pages that failed are missing: links to them are not the editor's mistake
     lap("render")

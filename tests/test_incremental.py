@@ -21,7 +21,7 @@ from conftest import FIXTURES, REPO, TODAY_EPOCH, make_project, run_cli, snapsho
 from healthsite import gather, outputs
 from healthsite.cache import BuildCache, pack
 from healthsite.config import load_config
-from healthsite.pipeline import project_cache, publish
+from healthsite.pipeline import build_site, project_cache, publish
 
 sys.path.insert(0, str(REPO / "scripts"))
 from corpus import generate  # noqa: E402
@@ -509,7 +509,8 @@ def test_a_new_process_plans_only_the_pages_whose_inputs_changed(tmp_path):
     article.write_text(article.read_text() + "\nA new closing paragraph.\n")
     made, build = build_in_a_new_process()
     leg_cramps = ("condition", "leg-cramps")
-    named = {key for name in ("causes", "treatments") for key in build.site.relations.get((leg_cramps, name), ())}
+    relations = build_site(config, search=False, cache=BuildCache()).site.relations  # a publish keeps no site
+    named = {key for name in ("causes", "treatments") for key in relations.get((leg_cramps, name), ())}
     assert made == {("page", key) for key in {leg_cramps} | named}  # their pages quote its entries: made, found unchanged
     assert build.rendered == 1
     article.write_text(article.read_text().replace("title: Leg cramps", "title: Cramps in the legs"))
@@ -753,7 +754,6 @@ def test_old_addresses_follow_edits_to_the_article_they_lead_to(tmp_path, previe
 def test_the_preview_checks_an_edited_article_again_and_keeps_the_others_problems(tmp_path):
     """An edit of the same shape checks only the edited article's entities again (the lint
     memo's site says which are new): the problems are a cold build's."""
-    from healthsite.pipeline import build_site
     build = CheckedBuilds(tmp_path, preview=True)
     build()
     leg = build.site / "content/conditions/leg-cramps.md"
@@ -1294,8 +1294,8 @@ def test_a_new_process_renders_a_changed_templates_pages_from_their_stored_views
 
 def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypatch):
     """A publish needs only the files: once its plan is final (no kept page that could send
-    it back to plan again), the parsed articles are not held through the render. `check`,
-    the preview and a plan with kept pages keep them."""
+    it back to plan again), the parsed articles are not held through the render; with kept
+    pages, they are let go after it. `check` and the preview keep them."""
     import gc
 
     from healthsite import pipeline
@@ -1321,7 +1321,7 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert pipeline.build_site(config, search=False, cache=project_cache(config)).site and held[-1] > 0  # `check`
     article = site / "content/conditions/leg-cramps.md"
     article.write_text(article.read_text() + "\nA new closing paragraph.\n")
-    assert one_off().site and held[-1] > 0  # kept pages: a StalePlan would plan again from the articles
+    assert one_off().site is None and held[-1] > 0  # kept pages: held through the render (a StalePlan would plan again from them)
     base = site / "templates/base.html"
     base.write_text(base.read_text() + "{# changed #}\n")
     assert one_off().site is None and held[-1] == 0  # every page made again or taken as stored
@@ -1331,8 +1331,8 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert preview.site and held[-1] > 0
 
 
-def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_path, monkeypatch):
-    """A publish with no plan to start from holds each article without its body from the
+def test_a_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_path, monkeypatch):
+    """A publish holds each article without its body from the
     parse on (the graph and the other pages read only its front matter, entries, links and
     anchors), reads the body back from its packed parse for its own page, and lets it go
     after; its pages are the very pages (the same fingerprints, the same bytes) of a build
@@ -1349,6 +1349,9 @@ def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_p
         held = [value for value in gc.get_objects() if type(value) is Article and value.document.kind == "condition"]
         seen.append((len(held), sum(value.sections is not WITHHELD for value in held)))
         packed.append(sum(bool(value.__dict__.get("_whole")) for value in held))  # a way back to the body: its packed parse
+        in_memory.append(sum(_holds_bytes(value.__dict__.get("_whole")) for value in held))  # ... held, not in the cache's file
+
+    in_memory: list[int] = []
 
     packed: list[int] = []
     real_build_graph, real_entry_page = pipeline.build_graph, plan_module._Planner._entry_page
@@ -1378,20 +1381,61 @@ def test_a_cold_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_p
     assert len(conditions) >= 3 and seen[1] == (len(conditions), 0)  # none whole after the plan's conditions
     assert seen[0][0] > len(conditions) and seen[0][1] == 0  # nor at the graph (a draft's too)
     assert packed[-2:] == [seen[0][0], 0]  # each packed parse held until its page is made, then let go
+    assert in_memory[-2] == seen[0][0]  # in memory: this cache has no file
     assert {owner: page.fingerprint for owner, (page, _) in published.plan_index.pages.items()} == fingerprints
     assert {path: data for path, data in snapshot(site / "public").items() if path in whole} == whole
 
-    # The next day, the published build's plan is of no use (every page may show the day): the
-    # articles are parsed whole (there was a plan to start from), and the plan lets go of
-    # each condition's body once its page is made.
+    # The next day, the published build's plan is of no use (every page may show the day):
+    # its articles too are held without their bodies, each read back (from the cache's
+    # file, as a new process's) for its own page only.
+    read_whole: list[str] = []
+    real_whole = Article.whole
+    monkeypatch.setattr(Article, "whole", lambda self: read_whole.append(self.document.path) or real_whole(self))
     assert publish_anew(config, search=False).written
     seen.clear()
+    read_whole.clear()
+    in_memory.clear()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(TODAY_EPOCH) + 86_400))
     next_day = publish_anew(config, search=False)
     assert next_day.written and next_day.rendered == next_day.page_count
-    assert seen[0][0] == seen[0][1] > len(conditions) and seen[1] == (len(conditions), 0)
+    assert seen[0][0] > len(conditions) and seen[0][1] == 0 and seen[1] == (len(conditions), 0)
+    assert len(read_whole) == len(set(read_whole)) >= len(conditions)  # each once
+    assert in_memory[-2:] == [0, 0]  # read back from the cache's file, not held
     cold_build(site, tmp_path / "cold" / "out")
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+
+    # An edit, planned from the published build's plan: of the conditions, only the edited one
+    # is read whole (the cause pages planned again read their own content files' bodies).
+    edited = site / "content/conditions/leg-cramps.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("\n## ", "\nAn edit.\n\n## ", 1), encoding="utf-8")
+    seen.clear()
+    read_whole.clear()
+    after_edit = publish_anew(config, search=False)
+    assert after_edit.written and 0 < after_edit.rendered < after_edit.page_count
+    assert seen[0][0] > len(conditions) and seen[0][1] == 0
+    assert [path for path in read_whole if path.startswith("content/conditions/")] == [edited.relative_to(site).as_posix()]
+    cold_build(site, tmp_path / "cold" / "out")
+    assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
+
+
+def test_a_light_article_whose_parse_left_the_cache_file_says_so(tmp_path):
+    """Another healthsite clearing the cache folder during a build: the body cannot be read
+    back, and the build stops with a message (before it writes anything), never a wrong page."""
+    from healthsite.gather import _packed_again
+    cache = BuildCache(tmp_path / "cache")
+    cache.put_document("key", None, b"packed", in_memory=False)
+    read = _packed_again(cache, "key", b"packed")
+    assert read() == b"packed" and not _holds_bytes(read)
+    cache.db.execute("DELETE FROM documents")
+    with pytest.raises(RuntimeError, match="left the cache"):
+        read()
+    cache.close()
+
+
+def _holds_bytes(function) -> bool:
+    """Whether a function, or one it closes over, holds bytes."""
+    cells = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
+    return any(type(value) is bytes or (callable(value) and _holds_bytes(value)) for value in cells)
 
 
 def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_path, monkeypatch):
