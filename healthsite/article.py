@@ -357,7 +357,7 @@ class Article:
                 yield text, section, entry
 
     @functools.cached_property
-    def title_order(self) -> tuple:
+    def title_order(self) -> bytes:
         """The title's place in an A to Z list (a collation key is slow to make: kept here)."""
         return sort_key(self.document.meta.title)
 

@@ -25,6 +25,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
+import types
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -59,6 +60,17 @@ def digest(*parts: str | bytes) -> str:
 def pack(value) -> bytes:
     """A value as the cache stores it."""
     return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def pack_large(value) -> bytes:
+    """`pack(value)`, pickled straight into the compressor: a large value (the manifest's
+    records, the plan's index) is never held pickled but uncompressed too (7 MB of a
+    10,000-article build's peak, each)."""
+    compressor, parts = zlib.compressobj(1), []
+    sink = types.SimpleNamespace(write=lambda data: parts.append(compressor.compress(data)))
+    pickle.Pickler(sink, pickle.HIGHEST_PROTOCOL).dump(value)
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def unpack(packed: bytes):
@@ -185,8 +197,8 @@ class Manifest:
     def __getstate__(self) -> dict:
         return {"build": self.build, "inputs": self.inputs, "problems": self.problems, "page_count": self.page_count,
                 "assets": self.assets,
-                "plan_key": self.plan_key, "_packed": self._packed or pack(self._contents), "_contents": None,
-                "_packed_plan": self._packed_plan or (pack(self._plan) if self._plan is not None else b""), "_plan": None}
+                "plan_key": self.plan_key, "_packed": self._packed or pack_large(self._contents), "_contents": None,
+                "_packed_plan": self._packed_plan or (pack_large(self._plan) if self._plan is not None else b""), "_plan": None}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)

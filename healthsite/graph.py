@@ -41,7 +41,7 @@ class Entity:
     article: Article | None = None  # its own file, when it has one
     mentions: list[Mention] = field(default_factory=list)
     aliases: tuple[str, ...] = ()
-    title_key: tuple = field(default=(), repr=False, compare=False)  # the title's `sort_key`, given where known
+    title_key: bytes = field(default=b"", repr=False, compare=False)  # the title's `sort_key`, given where known
 
     @functools.cached_property  # asked for hundreds of thousands of times a build
     def key(self) -> Key:

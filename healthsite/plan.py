@@ -395,7 +395,9 @@ class _Planner:
         found = self.stored(owner, page.fingerprint)
         if found is None:
             return None
-        restored = PackedPage(page.path, page.template, page.info, page.source, page.fingerprint, *found)
+        html_key, packed = found
+        packed = self.spool.add(packed) if self.spool else packed  # waits for the render as a planned page does
+        restored = PackedPage(page.path, page.template, page.info, page.source, page.fingerprint, html_key, packed)
         self.memo.pages[owner] = (restored, deps)
         self.memo.made(owner, deps)
         self.memo.restored.add(owner)

@@ -576,6 +576,16 @@ def test_a_manifest_unpacks_its_plan_only_for_the_same_settings():
     assert manifest.plan("settings one") == index
 
 
+def test_a_large_value_packed_as_it_is_pickled_unpacks_as_packed_whole():
+    """`pack_large` (the manifest's) streams the pickle into the compressor: what it gives
+    unpacks to an equal value, shared objects still shared."""
+    from healthsite.cache import pack_large, unpack
+    pair = ("/causes/stress/", "causes/stress/index.html")
+    value = {f"page-{n}": (pair, n, "x" * (n % 300)) for n in range(20_000)}  # more than one pickle frame
+    back = unpack(pack_large(value))
+    assert back == value and len({id(record[0]) for record in back.values()}) == 1
+
+
 def test_the_manifest_holds_each_link_and_dependency_once(tmp_path):
     """Every page links to the same few pages and depends on the same few cards: the
     manifest holds one object for each, so pickle writes each once (37 MB of records at
@@ -1485,6 +1495,18 @@ def test_planned_and_rendered_pages_wait_in_temporary_files_not_in_memory(tmp_pa
     monkeypatch.setattr("healthsite.cache.tempfile.TemporaryFile", recorded)
     assert publish_anew(config, tmp_path / "cached", search=False).written
     assert folders == [site / ".healthsite-cache"] * 2 and snapshot(tmp_path / "cached") == first
+
+    # A template change: the pages taken as their views were stored wait in the file too.
+    from healthsite import pipeline
+    from healthsite.plan import PackedPage
+    real_render_site, planned = pipeline.render_site, []
+    monkeypatch.setattr(pipeline, "render_site", lambda pages, *rest: planned.extend(pages) or real_render_site(pages, *rest))
+    template = site / "templates/cause.html"
+    template.write_text(template.read_text() + "{# changed #}\n")
+    after = publish_anew(config, tmp_path / "cached", search=False)
+    packed = [page for page in planned if isinstance(page, PackedPage)]
+    assert after.written and len(packed) == after.rendered > 3 and after.planned == frozenset()  # none planned: all stored
+    assert all(type(page.packed) is Spooled for page in packed)
 
 
 def test_a_stored_view_is_taken_only_with_the_fingerprint_the_index_names(tmp_path):
