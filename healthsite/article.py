@@ -396,11 +396,12 @@ class Article:
 
     def without_body(self, whole: Callable[[], Article] | None = None) -> Article:
         """The article without what only its own page reads (its text before the first
-        heading, its sections and notes), for a build that plans each page once: what the
-        graph and the other pages read stays (front matter, entries, wiki links, urgency,
-        prevention anchor). Reading the body is a mistake in the plan, and raises; its own
-        page asks for `whole()`, which is `whole` (the article read back from its packed
-        parse) where it was given. At 10,000 articles the bodies are 60 MB."""
+        heading, its sections and notes), for a publish, which reads a body only for the
+        article's own page: what the graph and the other pages read stays (front matter,
+        entries, wiki links, urgency, prevention anchor). Reading the body is a mistake in
+        the plan, and raises; its own page asks for `whole()`, which is `whole` (the article
+        read back from its packed parse) where it was given. At 10,000 articles the bodies
+        are 60 MB."""
         kept = {name: getattr(self, name) for name in
                 ("_entries", "help_levels", "urgency", "title_order", "prevention_anchor", "wiki_links")}
         light = Article(self.document, WITHHELD, WITHHELD, self.abbreviations, WITHHELD)

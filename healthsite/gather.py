@@ -211,9 +211,10 @@ def parse_all(raws: list[tuple[str, ParseTask]], snippets: dict[str, str], cache
     """Parsed articles, from the cache where the file (and the snippets) are unchanged. Where
     the files are the last call's (as many), only those whose key changed are looked up; where
     `read` (see `read_content`) says the reads are the last call's with a few places read
-    again, only those keys are made and compared. `light` (a build that plans each page once):
-    each article is held `without_body`, its body read back from its packed parse for its own
-    page (`Article.whole`), and the cache keeps none in memory."""
+    again, only those keys are made and compared. `light` (a publish, which reads a body only
+    for the article's own page): each article is held `without_body`, its body read back
+    from its packed parse when that page is planned (`Article.whole`), and the cache keeps
+    none in memory."""
     snippets_key = digest(*(part for item in sorted(snippets.items()) for part in item))
     last_keys, last, last_read, last_snippets = cache.last_parse
     if read and read[2] is not None and last is not None and read[0] is last_read and snippets_key == last_snippets:
@@ -265,8 +266,8 @@ def _light_document(cache: BuildCache, key: str) -> Parsed | None:
 
 def _packed_again(cache: BuildCache, key: str, packed: bytes) -> Callable[[], bytes]:
     """The packed parse, when the article's page asks for its body: read again from the
-    cache's file where there is one, so that a light article does not hold it until then
-    (60 MB at 10,000 articles)."""
+    cache's file where there is one, so that a light article does not hold `packed` until
+    then (60 MB at 10,000 articles); held where the cache has no file."""
     if cache.db is None:
         return lambda: packed
 
@@ -278,7 +279,7 @@ def _packed_again(cache: BuildCache, key: str, packed: bytes) -> Callable[[], by
     return read
 
 
-def _without_body(parsed: Parsed, packed: Callable[[], bytes]) -> Parsed:
+def _without_body(parsed: Parsed, read_packed: Callable[[], bytes]) -> Parsed:
     article, problems, checks = parsed
     if article is None:
         return parsed
@@ -287,7 +288,7 @@ def _without_body(parsed: Parsed, packed: Callable[[], bytes]) -> Parsed:
     def whole() -> Article:
         # Read back with the very document the graph holds, as an article parsed whole has
         # it: a page made from both pickles as the same page (its fingerprint).
-        article = unpack(packed())[0]
+        article = unpack(read_packed())[0]
         object.__setattr__(article, "document", document)
         return article
 

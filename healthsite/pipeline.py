@@ -165,14 +165,15 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
         parsed = articles = checks = published = hidden = None
         cache.forget_articles()
     lap("link")
+    kept_site = site if keep_site else None  # what a build that stops here returns (a publish keeps none)
     if not templates_ok:  # Jinja would raise on a template it cannot decode
-        return Build([], sort_problems(problems), site, time.perf_counter() - start, timings=timings)
+        return Build([], sort_problems(problems), kept_site, time.perf_counter() - start, timings=timings)
     assets = asset_urls(config, static_files)
     settings = Settings(config, tuple(sorted(assets.items())), search, bool(site.abbreviations))
     renderer = _renderer(cache, settings)
     found = compile_templates(config, renderer.env)
     if found:
-        return Build([], sort_problems(problems + found), site, time.perf_counter() - start, timings=timings)
+        return Build([], sort_problems(problems + found), kept_site, time.perf_counter() - start, timings=timings)
     base = digest(settings_text, repr((settings.search, settings.has_glossary)))
     # What every page depends on: a plan index (the plan of the build at `out`) made with another is of no use.
     index_key = digest(base, repr((editor_pages, tuple(site.abbreviations.items()))))  # in order: a page takes the first 100
@@ -182,11 +183,10 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
     keyed = _template_keys(cache, renderer, templates)
 
     # A build with no plan to start from keeps no page (no `KeptPage`, nothing to send it back
-    # to plan again: `StalePlan`), and nothing after its plan reads an article: at 10,000
-    # articles they are 170 MB. Where nothing after the build does either (a publish), the
-    # graph alone holds them through the plan, which lets go of each body once its page is
-    # made (the editor pages read them all after; a light parse held none). Where the plan
-    # started from one, the graph is let go after the plan, if no page was kept after all.
+    # to plan again: `StalePlan`), and nothing after its plan reads an article. Where nothing
+    # after the build does either (a publish), the plan lets go of each body it read back
+    # once its page is made. Where the plan started from one, the graph is let go after the
+    # plan if no page was kept after all, else after the render.
     let_go = not keep_site and index is None and not editor_pages
 
     def planned_from(index: PlanIndex | None) -> tuple[list, PlanIndex | None, frozenset]:

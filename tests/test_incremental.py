@@ -1339,6 +1339,12 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
     assert snapshot(site / "public") == snapshot(tmp_path / "cold" / "out")
     preview = publish(config, tmp_path / "preview", search=False, cache=project_cache(config), in_place=True, temporary=True)
     assert preview.site and held[-1] > 0
+    # A publish that stops at a broken template keeps no site either: its light articles
+    # would read their bodies from a cache closed by then.
+    base.write_text(base.read_text() + "{% if %}\n")
+    broken = publish_anew(config, search=False)
+    assert not broken.written and broken.problems and broken.site is None
+    assert pipeline.build_site(config, search=False, cache=BuildCache()).site  # `check` keeps it
 
 
 def test_a_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_path, monkeypatch):
