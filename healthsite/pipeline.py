@@ -191,7 +191,7 @@ def _build_site(config: Config, drafts: bool, problems: list[Problem], day: dt.d
 
     def planned_from(index: PlanIndex | None) -> tuple[list, PlanIndex | None, frozenset]:
         """The plan's pages, and what a one-off build keeps of the plan (`_one_off_plan`)."""
-        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed, packed=not resident,
+        pages = plan(site, config, day, editor_pages, grades, cache.plan_memo, index, index_key, keyed,
                      stored=None if resident else cache.page_view, let_go=let_go, spool=None if resident else cache.spool())
         return (pages, None, frozenset()) if resident else (pages, *_one_off_plan(cache))
 

@@ -298,7 +298,7 @@ class Addresses:
 
 def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, grades: dict[str, float] = {},
          memo: PlanMemo | None = None, index: PlanIndex | None = None, index_key: str = "",
-         templates: dict[str, str] | None = None, packed: bool = False,
+         templates: dict[str, str] | None = None,
          stored: Callable[[tuple, str], tuple[str, bytes] | None] | None = None,
          let_go: bool = False, spool: Spool | None = None) -> list[Page | PackedPage | KeptPage]:
     """Every page of the site, in a fixed order. `grades`: reading grades already measured, by
@@ -307,15 +307,14 @@ def plan(site: Site, config: Config, day: dt.date, editor_pages: bool = False, g
     A new memo starts from `index`, the plan of the build published last, if it was made
     with the same `index_key`: its unchanged pages are `KeptPage`s (`templates`: each
     template's key, `render.template_keys`: a kept page whose template changed is made again).
-    `packed` (a one-off build, which plans once): each entity's page is a `PackedPage`,
-    whose bytes wait in `spool` (by default, one in the system's temporary folder).
+    `spool` (a one-off build's, which plans once): each entity's page is a `PackedPage`,
+    whose bytes wait in it.
     `stored` (`BuildCache.page_view`): a kept page whose only changed input is its template
     is its view as the build that planned it stored it, not planned again (`memo.restored`).
     `let_go` (a build that makes every page once and holds the articles only through `site`):
     once the page reading an article's body is made, its entity holds the article
     `without_body` (and without its way back, `Article.whole`), and the memo keeps no
     article, so each body (or its packed parse) is freed as the plan goes."""
-    spool = (spool or Spool()) if packed else None
     return _Planner(site, config, day, grades, memo or PlanMemo(), index, index_key, templates, editor_pages, spool, stored,
                     let_go).pages()
 

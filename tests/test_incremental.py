@@ -1348,28 +1348,26 @@ def test_a_publish_lets_go_of_the_articles_before_it_renders(tmp_path, monkeypat
 
 
 def test_a_publish_never_holds_a_conditions_body_but_for_its_own_page(tmp_path, monkeypatch):
-    """A publish holds each article without its body from the
-    parse on (the graph and the other pages read only its front matter, entries, links and
-    anchors), reads the body back from its packed parse for its own page, and lets it go
-    after; its pages are the very pages (the same fingerprints, the same bytes) of a build
-    holding every article whole."""
+    """A publish holds each article without its body from the parse on (the graph and the
+    other pages read only its front matter, entries, links and anchors), reads the body back
+    from its packed parse for its own page, and lets it go after; its pages are the very
+    pages (the same fingerprints, the same bytes) of a build holding every article whole."""
     import gc
 
     from healthsite import pipeline
     from healthsite import plan as plan_module
     from healthsite.article import WITHHELD, Article
     seen: list[tuple[int, int]] = []  # (condition articles reachable, those whole), at the graph and after the conditions
+    packed: list[int] = []  # of those, the ones with a way back to the body (its packed parse)
+    in_memory: list[int] = []  # ... held in memory, not read from the cache's file
 
     def count():
         gc.collect()
         held = [value for value in gc.get_objects() if type(value) is Article and value.document.kind == "condition"]
         seen.append((len(held), sum(value.sections is not WITHHELD for value in held)))
-        packed.append(sum(bool(value.__dict__.get("_whole")) for value in held))  # a way back to the body: its packed parse
-        in_memory.append(sum(_holds_bytes(value.__dict__.get("_whole")) for value in held))  # ... held, not in the cache's file
+        packed.append(sum(bool(value.__dict__.get("_whole")) for value in held))
+        in_memory.append(sum(_holds_bytes(value.__dict__.get("_whole")) for value in held))
 
-    in_memory: list[int] = []
-
-    packed: list[int] = []
     real_build_graph, real_entry_page = pipeline.build_graph, plan_module._Planner._entry_page
 
     def graph_counted(*args, **kwargs):

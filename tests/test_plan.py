@@ -6,7 +6,7 @@ import re
 
 from conftest import FIXTURES, make_project
 from healthsite import plan as plan_module
-from healthsite.cache import BuildCache
+from healthsite.cache import BuildCache, Spool
 from healthsite.config import load_config
 from healthsite.pipeline import build_site
 from healthsite.plan import Md, plan
@@ -97,11 +97,11 @@ def test_a_one_off_plan_packs_each_entity_page_until_it_is_rendered(tmp_path, mo
     result, _ = build(site, monkeypatch)
     config, _ = load_config(site / "config.yaml")
     pages = plan(result.site, config, dt.date(2026, 11, 24))
-    packed = plan(result.site, config, dt.date(2026, 11, 24), packed=True)
+    packed = plan(result.site, config, dt.date(2026, 11, 24), spool=Spool())
     assert len(packed) == len(pages) and not any(isinstance(p, PackedPage) for p in pages)
     entity_paths = {e.path + "index.html" for kind in ("condition", "cause", "treatment", "page") for e in result.site.all(kind)}
     assert {p.path for p in packed if isinstance(p, PackedPage)} == entity_paths
-    again = plan(result.site, config, dt.date(2026, 11, 24), packed=True)
+    again = plan(result.site, config, dt.date(2026, 11, 24), spool=Spool())
     for page, held, held_again in zip(pages, packed, again):
         if isinstance(held, PackedPage):
             assert (held.path, held.template, held.info, held.source) == (page.path, page.template, page.info, page.source)
@@ -229,7 +229,7 @@ def test_the_pages_dependencies_are_held_once_each_and_the_index_keeps_the_plans
     result, _ = build(site, monkeypatch)
     config, _ = load_config(site / "config.yaml")
     memo = PlanMemo()
-    plan(result.site, config, dt.date(2026, 11, 24), memo=memo, packed=True)
+    plan(result.site, config, dt.date(2026, 11, 24), memo=memo, spool=Spool())
     held = [dep for _, deps in memo.pages.values() for dep in deps]
     assert len(held) > 2 * len(set(held)) and len({id(dep) for dep in held}) == len(set(held))
     index = memo.index()
